@@ -1,0 +1,157 @@
+"""Plans, the indicators they print, their targets, and the stored progress results."""
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import VALUE_DECIMAL_PLACES, VALUE_MAX_DIGITS, YEAR_MAX, YEAR_MIN
+
+
+class Plan(models.Model):
+    """A document that sets targets for a park: a five-year plan, a master plan, a scheme."""
+
+    class Kind(models.TextChoices):
+        FIVE_YEAR = "five_year", _("五年规划")
+        MASTER = "master", _("总体规划")
+        SCHEME = "scheme", _("实施方案/意见")
+
+    park = models.ForeignKey("parks.Park", on_delete=models.PROTECT, related_name="plans")
+    code = models.SlugField(_("代码"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    start_year = models.PositiveSmallIntegerField(_("起始年"))
+    end_year = models.PositiveSmallIntegerField(_("终止年"))
+    base_year = models.PositiveSmallIntegerField(_("基期年"))
+    source_document = models.CharField(_("来源文件"), max_length=300, blank=True)
+    is_synthetic = models.BooleanField(_("合成演示数据"), default=False)
+    note = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        verbose_name = _("规划")
+        verbose_name_plural = _("规划")
+        ordering = ["park", "start_year", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_year__gte=F("start_year")), name="plan_end_not_before_start"),
+            models.CheckConstraint(condition=Q(base_year__lte=F("start_year")), name="plan_base_not_after_start"),
+            models.CheckConstraint(
+                condition=Q(start_year__gte=YEAR_MIN, end_year__lte=YEAR_MAX, base_year__gte=YEAR_MIN),
+                name="plan_years_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Milestone(models.Model):
+    """A target horizon of a plan (近期 2025 / 中期 2030 / 远期 2035); the end year is always one."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="milestones")
+    year = models.PositiveSmallIntegerField(_("年份"))
+    label = models.CharField(_("名称"), max_length=32, blank=True, help_text=_("如：近期、中期、远期"))
+
+    class Meta:
+        verbose_name = _("目标节点")
+        verbose_name_plural = _("目标节点")
+        ordering = ["plan", "year"]
+        constraints = [models.UniqueConstraint(fields=["plan", "year"], name="milestone_unique_plan_year")]
+
+    def __str__(self) -> str:
+        return f"{self.plan.code} {self.year} {self.label}"
+
+
+class PlanIndicator(models.Model):
+    """An indicator as one plan prints it: its own name, unit, category and order.
+
+    It points to exactly one catalogue indicator. ``park`` names a zone when the plan sets this
+    row for a zone of its park (Yuxi's zone revenue targets); it is empty for the plan's own park.
+    """
+
+    class Nature(models.TextChoices):
+        ANTICIPATORY = "anticipatory", _("预期性")
+        BINDING = "binding", _("约束性")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="plan_indicators")
+    indicator = models.ForeignKey(
+        "indicators.Indicator", on_delete=models.PROTECT, related_name="plan_indicators"
+    )
+    park = models.ForeignKey(
+        "parks.Park", verbose_name=_("片区"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text=_("留空表示规划所属园区"),
+    )
+    order = models.PositiveSmallIntegerField(_("顺序"))
+    category_printed = models.CharField(_("类别（原文）"), max_length=64, blank=True)
+    name_printed = models.CharField(_("指标名称（原文）"), max_length=200)
+    unit = models.ForeignKey("indicators.Unit", verbose_name=_("单位（原文）"), on_delete=models.PROTECT)
+    nature = models.CharField(_("属性"), max_length=16, choices=Nature.choices)
+    source = models.CharField(_("出处"), max_length=300, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        verbose_name = _("规划指标")
+        verbose_name_plural = _("规划指标")
+        ordering = ["plan", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "order"], name="plan_indicator_unique_order"),
+            models.UniqueConstraint(
+                fields=["plan", "indicator"], condition=Q(park__isnull=True),
+                name="plan_indicator_unique_indicator",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "indicator", "park"], condition=Q(park__isnull=False),
+                name="plan_indicator_unique_indicator_zone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.code} · {self.name_printed}"
+
+
+class Target(models.Model):
+    """What a plan sets for one indicator in one year, in the wording the plan uses.
+
+    ``value`` holds the number of the wording, in the plan indicator's unit for levels and as a
+    fraction for rates: ``level``/``at_least``/``at_most`` a level; ``cagr`` the yearly growth
+    (0.15 for 15%); ``pp_change`` percentage points; ``multiple`` the factor m of T = m·B
+    (2 for 翻番); ``reduction`` the fraction r of T = B·(1−r); ``keep`` no value.
+    """
+
+    class Kind(models.TextChoices):
+        LEVEL = "level", _("达到")
+        AT_LEAST = "at_least", _("不低于")
+        AT_MOST = "at_most", _("不高于")
+        CAGR = "cagr", _("年均增长")
+        PP_CHANGE = "pp_change", _("提高百分点")
+        MULTIPLE = "multiple", _("倍数（翻番）")
+        REDUCTION = "reduction", _("下降")
+        KEEP = "keep", _("保持")
+
+    plan_indicator = models.ForeignKey(PlanIndicator, on_delete=models.CASCADE, related_name="targets")
+    year = models.PositiveSmallIntegerField(_("年份"))
+    kind = models.CharField(_("目标类型"), max_length=16, choices=Kind.choices)
+    value = models.DecimalField(
+        _("数值"), max_digits=VALUE_MAX_DIGITS, decimal_places=VALUE_DECIMAL_PLACES, null=True, blank=True
+    )
+    wording = models.CharField(_("原文表述"), max_length=300, blank=True)
+    source = models.CharField(_("出处"), max_length=300, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        verbose_name = _("目标值")
+        verbose_name_plural = _("目标值")
+        ordering = ["plan_indicator", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan_indicator", "year"], name="target_unique_year"),
+            models.CheckConstraint(
+                condition=Q(kind="keep", value__isnull=True) | (~Q(kind="keep") & Q(value__isnull=False)),
+                name="target_value_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["level", "at_least", "at_most", "cagr", "pp_change", "multiple",
+                                      "reduction", "keep"]),
+                name="target_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_indicator} · {self.year} · {self.wording or self.value}"
