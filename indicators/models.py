@@ -85,8 +85,12 @@ class Indicator(models.Model):
     nature = models.CharField(_("属性"), max_length=16, choices=Nature.choices)
     scope_note = models.CharField(_("口径"), max_length=64, blank=True, help_text=_("如：含烟、非烟"))
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级指标"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("上级指标"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     definition = models.TextField(_("定义"), blank=True)
     data_source = models.CharField(_("数据来源"), max_length=200, blank=True)
@@ -143,20 +147,26 @@ class Observation(models.Model):
     park = models.ForeignKey("parks.Park", on_delete=models.PROTECT, related_name="observations")
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="observations")
     year = models.PositiveSmallIntegerField(_("年份"))
-    value = models.DecimalField(
-        _("数值"), max_digits=VALUE_MAX_DIGITS, decimal_places=VALUE_DECIMAL_PLACES
-    )
+    value = models.DecimalField(_("数值"), max_digits=VALUE_MAX_DIGITS, decimal_places=VALUE_DECIMAL_PLACES)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     source = models.CharField(_("来源"), max_length=300, blank=True)
     note = models.TextField(_("备注"), blank=True)
     is_synthetic = models.BooleanField(_("合成演示数据"), default=False)
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("填报人"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填报人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     review_comment = models.TextField(_("审核意见"), blank=True)
@@ -184,5 +194,3 @@ class Observation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.park} · {self.indicator.name_zh} · {self.year} = {self.value}"
-
-

@@ -29,7 +29,10 @@ class Park(models.Model):
     name_zh = models.CharField(_("中文名称"), max_length=128)
     name_en = models.CharField(_("英文名称"), max_length=200, blank=True)
     level = models.CharField(
-        _("级别"), max_length=16, choices=Level.choices, blank=True,
+        _("级别"),
+        max_length=16,
+        choices=Level.choices,
+        blank=True,
         help_text=_("留空表示来源文件未说明级别"),
     )
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
@@ -44,8 +47,12 @@ class Park(models.Model):
     )
     established_year = models.PositiveSmallIntegerField(_("设立年份"), null=True, blank=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级园区"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="zones",
+        "self",
+        verbose_name=_("上级园区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="zones",
     )
     is_public = models.BooleanField(_("公开"), default=False, help_text=_("规划与进度可匿名查看"))
     is_synthetic = models.BooleanField(_("合成演示数据"), default=False)
@@ -99,9 +106,7 @@ class ParkRole(models.Model):
 class RegionScope(models.Model):
     """An official who may view every park of a province, or of one prefecture in it."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="region_scopes"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="region_scopes")
     province = models.CharField(_("省"), max_length=32)
     prefecture = models.CharField(_("州/市"), max_length=32, blank=True, help_text=_("留空表示全省"))
 
@@ -109,9 +114,7 @@ class RegionScope(models.Model):
         verbose_name = _("区域查看范围")
         verbose_name_plural = _("区域查看范围")
         constraints = [
-            models.UniqueConstraint(
-                fields=["user", "province", "prefecture"], name="region_scope_unique"
-            ),
+            models.UniqueConstraint(fields=["user", "province", "prefecture"], name="region_scope_unique"),
         ]
 
     def __str__(self) -> str:

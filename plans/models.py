@@ -31,8 +31,12 @@ class Plan(models.Model):
         verbose_name_plural = _("规划")
         ordering = ["park", "start_year", "code"]
         constraints = [
-            models.CheckConstraint(condition=Q(end_year__gte=F("start_year")), name="plan_end_not_before_start"),
-            models.CheckConstraint(condition=Q(base_year__lte=F("start_year")), name="plan_base_not_after_start"),
+            models.CheckConstraint(
+                condition=Q(end_year__gte=F("start_year")), name="plan_end_not_before_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(base_year__lte=F("start_year")), name="plan_base_not_after_start"
+            ),
             models.CheckConstraint(
                 condition=Q(start_year__gte=YEAR_MIN, end_year__lte=YEAR_MAX, base_year__gte=YEAR_MIN),
                 name="plan_years_range",
@@ -76,8 +80,13 @@ class PlanIndicator(models.Model):
         "indicators.Indicator", on_delete=models.PROTECT, related_name="plan_indicators"
     )
     park = models.ForeignKey(
-        "parks.Park", verbose_name=_("片区"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", help_text=_("留空表示规划所属园区"),
+        "parks.Park",
+        verbose_name=_("片区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("留空表示规划所属园区"),
     )
     order = models.PositiveSmallIntegerField(_("顺序"))
     category_printed = models.CharField(_("类别（原文）"), max_length=64, blank=True)
@@ -93,13 +102,18 @@ class PlanIndicator(models.Model):
         ordering = ["plan", "order"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "order"], name="plan_indicator_unique_order"),
+            # A plan prints each name once per park or zone. The same catalogue indicator may
+            # appear twice under different printed scopes (亩均营业收入 for national, provincial
+            # and prefecture parks in seed 004).
             models.UniqueConstraint(
-                fields=["plan", "indicator"], condition=Q(park__isnull=True),
-                name="plan_indicator_unique_indicator",
+                fields=["plan", "name_printed"],
+                condition=Q(park__isnull=True),
+                name="plan_indicator_unique_name",
             ),
             models.UniqueConstraint(
-                fields=["plan", "indicator", "park"], condition=Q(park__isnull=False),
-                name="plan_indicator_unique_indicator_zone",
+                fields=["plan", "name_printed", "park"],
+                condition=Q(park__isnull=False),
+                name="plan_indicator_unique_name_zone",
             ),
         ]
 
@@ -147,8 +161,18 @@ class Target(models.Model):
                 name="target_value_matches_kind",
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=["level", "at_least", "at_most", "cagr", "pp_change", "multiple",
-                                      "reduction", "keep"]),
+                condition=Q(
+                    kind__in=[
+                        "level",
+                        "at_least",
+                        "at_most",
+                        "cagr",
+                        "pp_change",
+                        "multiple",
+                        "reduction",
+                        "keep",
+                    ]
+                ),
                 name="target_kind_valid",
             ),
         ]

@@ -12,3 +12,6 @@ STORAGES = {
 # Unit tests never talk to a broker; the integration tests start a real worker on REDIS_URL.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
+# Serve static files from the apps' folders; no collectstatic before tests.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

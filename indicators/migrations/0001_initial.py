@@ -7,163 +7,390 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('parks', '0001_initial'),
+        ("parks", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True, verbose_name='代码')),
-                ('name_zh', models.CharField(max_length=64, unique=True, verbose_name='中文名称')),
-                ('name_en', models.CharField(blank=True, max_length=128, verbose_name='英文名称')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='顺序')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True, verbose_name="代码")),
+                ("name_zh", models.CharField(max_length=64, unique=True, verbose_name="中文名称")),
+                ("name_en", models.CharField(blank=True, max_length=128, verbose_name="英文名称")),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="顺序")),
             ],
             options={
-                'verbose_name': '指标类别',
-                'verbose_name_plural': '指标类别',
-                'ordering': ['order', 'code'],
+                "verbose_name": "指标类别",
+                "verbose_name_plural": "指标类别",
+                "ordering": ["order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Indicator',
+            name="Indicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True, verbose_name='代码')),
-                ('name_zh', models.CharField(max_length=200, verbose_name='中文名称')),
-                ('name_en', models.CharField(blank=True, max_length=300, verbose_name='英文名称')),
-                ('direction', models.SmallIntegerField(choices=[(1, '正向（越高越好）'), (-1, '逆向（越低越好）')], verbose_name='方向')),
-                ('measure', models.CharField(choices=[('level', '存量/总量'), ('annual_flow', '当年新增'), ('cumulative_flow', '累计新增'), ('share', '比重（%）'), ('rate', '增速（%）')], max_length=16, verbose_name='计量方式')),
-                ('nature', models.CharField(choices=[('anticipatory', '预期性'), ('binding', '约束性')], max_length=16, verbose_name='属性')),
-                ('scope_note', models.CharField(blank=True, help_text='如：含烟、非烟', max_length=64, verbose_name='口径')),
-                ('definition', models.TextField(blank=True, verbose_name='定义')),
-                ('data_source', models.CharField(blank=True, max_length=200, verbose_name='数据来源')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='出处')),
-                ('note', models.TextField(blank=True, verbose_name='备注')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='indicators.category', verbose_name='类别')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='indicators.indicator', verbose_name='上级指标')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True, verbose_name="代码")),
+                ("name_zh", models.CharField(max_length=200, verbose_name="中文名称")),
+                ("name_en", models.CharField(blank=True, max_length=300, verbose_name="英文名称")),
+                (
+                    "direction",
+                    models.SmallIntegerField(
+                        choices=[(1, "正向（越高越好）"), (-1, "逆向（越低越好）")], verbose_name="方向"
+                    ),
+                ),
+                (
+                    "measure",
+                    models.CharField(
+                        choices=[
+                            ("level", "存量/总量"),
+                            ("annual_flow", "当年新增"),
+                            ("cumulative_flow", "累计新增"),
+                            ("share", "比重（%）"),
+                            ("rate", "增速（%）"),
+                        ],
+                        max_length=16,
+                        verbose_name="计量方式",
+                    ),
+                ),
+                (
+                    "nature",
+                    models.CharField(
+                        choices=[("anticipatory", "预期性"), ("binding", "约束性")],
+                        max_length=16,
+                        verbose_name="属性",
+                    ),
+                ),
+                (
+                    "scope_note",
+                    models.CharField(
+                        blank=True, help_text="如：含烟、非烟", max_length=64, verbose_name="口径"
+                    ),
+                ),
+                ("definition", models.TextField(blank=True, verbose_name="定义")),
+                ("data_source", models.CharField(blank=True, max_length=200, verbose_name="数据来源")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="出处")),
+                ("note", models.TextField(blank=True, verbose_name="备注")),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="indicators.category",
+                        verbose_name="类别",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="indicators.indicator",
+                        verbose_name="上级指标",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '指标',
-                'verbose_name_plural': '指标',
-                'ordering': ['code'],
+                "verbose_name": "指标",
+                "verbose_name_plural": "指标",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalObservation',
+            name="HistoricalObservation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年份')),
-                ('value', models.DecimalField(decimal_places=8, max_digits=24, verbose_name='数值')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('submitted', '已提交'), ('approved', '已审核'), ('returned', '已退回')], default='draft', max_length=16, verbose_name='状态')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='来源')),
-                ('note', models.TextField(blank=True, verbose_name='备注')),
-                ('is_synthetic', models.BooleanField(default=False, verbose_name='合成演示数据')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='审核时间')),
-                ('review_comment', models.TextField(blank=True, verbose_name='审核意见')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='更新时间')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('entered_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='填报人')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('park', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='parks.park')),
-                ('reviewed_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='审核人')),
-                ('indicator', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='indicators.indicator')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年份")),
+                ("value", models.DecimalField(decimal_places=8, max_digits=24, verbose_name="数值")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("submitted", "已提交"),
+                            ("approved", "已审核"),
+                            ("returned", "已退回"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="来源")),
+                ("note", models.TextField(blank=True, verbose_name="备注")),
+                ("is_synthetic", models.BooleanField(default=False, verbose_name="合成演示数据")),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True, verbose_name="审核时间")),
+                ("review_comment", models.TextField(blank=True, verbose_name="审核意见")),
+                ("created_at", models.DateTimeField(blank=True, editable=False, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(blank=True, editable=False, verbose_name="更新时间")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="填报人",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "park",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="parks.park",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="审核人",
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="indicators.indicator",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 实际值',
-                'verbose_name_plural': 'historical 实际值',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 实际值",
+                "verbose_name_plural": "historical 实际值",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32, unique=True, verbose_name='代码')),
-                ('symbol', models.CharField(max_length=32, unique=True, verbose_name='符号')),
-                ('name_en', models.CharField(blank=True, max_length=64, verbose_name='英文名称')),
-                ('dimension', models.SlugField(max_length=32, verbose_name='量纲')),
-                ('factor', models.DecimalField(decimal_places=8, max_digits=24, verbose_name='换算系数')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=32, unique=True, verbose_name="代码")),
+                ("symbol", models.CharField(max_length=32, unique=True, verbose_name="符号")),
+                ("name_en", models.CharField(blank=True, max_length=64, verbose_name="英文名称")),
+                ("dimension", models.SlugField(max_length=32, verbose_name="量纲")),
+                ("factor", models.DecimalField(decimal_places=8, max_digits=24, verbose_name="换算系数")),
             ],
             options={
-                'verbose_name': '单位',
-                'verbose_name_plural': '单位',
-                'ordering': ['dimension', 'factor'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('factor__gt', 0)), name='unit_factor_positive')],
+                "verbose_name": "单位",
+                "verbose_name_plural": "单位",
+                "ordering": ["dimension", "factor"],
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("factor__gt", 0)), name="unit_factor_positive")
+                ],
             },
         ),
         migrations.AddField(
-            model_name='indicator',
-            name='unit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='indicators.unit', verbose_name='单位'),
+            model_name="indicator",
+            name="unit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, to="indicators.unit", verbose_name="单位"
+            ),
         ),
         migrations.CreateModel(
-            name='IndicatorAlias',
+            name="IndicatorAlias",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='名称')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='出处')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='aliases', to='indicators.indicator')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="名称")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="出处")),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="aliases",
+                        to="indicators.indicator",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '指标别名',
-                'verbose_name_plural': '指标别名',
-                'constraints': [models.UniqueConstraint(fields=('indicator', 'name'), name='indicator_alias_unique')],
+                "verbose_name": "指标别名",
+                "verbose_name_plural": "指标别名",
+                "constraints": [
+                    models.UniqueConstraint(fields=("indicator", "name"), name="indicator_alias_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Observation',
+            name="Observation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年份')),
-                ('value', models.DecimalField(decimal_places=8, max_digits=24, verbose_name='数值')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('submitted', '已提交'), ('approved', '已审核'), ('returned', '已退回')], default='draft', max_length=16, verbose_name='状态')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='来源')),
-                ('note', models.TextField(blank=True, verbose_name='备注')),
-                ('is_synthetic', models.BooleanField(default=False, verbose_name='合成演示数据')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='审核时间')),
-                ('review_comment', models.TextField(blank=True, verbose_name='审核意见')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('entered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='填报人')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='observations', to='indicators.indicator')),
-                ('park', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='observations', to='parks.park')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='审核人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年份")),
+                ("value", models.DecimalField(decimal_places=8, max_digits=24, verbose_name="数值")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("submitted", "已提交"),
+                            ("approved", "已审核"),
+                            ("returned", "已退回"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="来源")),
+                ("note", models.TextField(blank=True, verbose_name="备注")),
+                ("is_synthetic", models.BooleanField(default=False, verbose_name="合成演示数据")),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True, verbose_name="审核时间")),
+                ("review_comment", models.TextField(blank=True, verbose_name="审核意见")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="填报人",
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="observations",
+                        to="indicators.indicator",
+                    ),
+                ),
+                (
+                    "park",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="observations",
+                        to="parks.park",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="审核人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '实际值',
-                'verbose_name_plural': '实际值',
-                'ordering': ['park', 'indicator', 'year'],
-                'indexes': [models.Index(fields=['park', 'status'], name='observation_park_status')],
-                'constraints': [models.UniqueConstraint(fields=('park', 'indicator', 'year'), name='observation_unique_park_indicator_year'), models.CheckConstraint(condition=models.Q(('year__gte', 1949), ('year__lte', 2100)), name='observation_year_range'), models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'approved', 'returned'])), name='observation_status_valid')],
+                "verbose_name": "实际值",
+                "verbose_name_plural": "实际值",
+                "ordering": ["park", "indicator", "year"],
+                "indexes": [models.Index(fields=["park", "status"], name="observation_park_status")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("park", "indicator", "year"), name="observation_unique_park_indicator_year"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("year__gte", 1949), ("year__lte", 2100)),
+                        name="observation_year_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("status__in", ["draft", "submitted", "approved", "returned"])),
+                        name="observation_status_valid",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(('direction__in', [1, -1])), name='indicator_direction_valid'),
+            model_name="indicator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("direction__in", [1, -1])), name="indicator_direction_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(('measure__in', ['level', 'annual_flow', 'cumulative_flow', 'share', 'rate'])), name='indicator_measure_valid'),
+            model_name="indicator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("measure__in", ["level", "annual_flow", "cumulative_flow", "share", "rate"])
+                ),
+                name="indicator_measure_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(('nature__in', ['anticipatory', 'binding'])), name='indicator_nature_valid'),
+            model_name="indicator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("nature__in", ["anticipatory", "binding"])), name="indicator_nature_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('id')), _negated=True), name='indicator_not_own_parent'),
+            model_name="indicator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("parent", models.F("id")), _negated=True), name="indicator_not_own_parent"
+            ),
         ),
     ]

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,76 +14,202 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Park',
+            name="Park",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True, verbose_name='代码')),
-                ('name_zh', models.CharField(max_length=128, verbose_name='中文名称')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='英文名称')),
-                ('level', models.CharField(blank=True, choices=[('national', '国家级'), ('provincial', '省级'), ('prefecture', '州/市级'), ('county', '县级')], help_text='留空表示来源文件未说明级别', max_length=16, verbose_name='级别')),
-                ('kind', models.CharField(choices=[('high_tech', '高新区'), ('economic', '经开区'), ('industrial', '产业园区'), ('opening_pilot', '开发开放试验区'), ('cluster', '产业集聚区'), ('zone', '片区'), ('park_in_park', '园中园'), ('group', '园区群')], max_length=16, verbose_name='类型')),
-                ('province', models.CharField(blank=True, max_length=32, verbose_name='省')),
-                ('prefecture', models.CharField(blank=True, max_length=32, verbose_name='州/市')),
-                ('county', models.CharField(blank=True, max_length=32, verbose_name='县/区')),
-                ('planned_area_km2', models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True, verbose_name='规划面积（平方公里）')),
-                ('administered_area_km2', models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True, verbose_name='管辖面积（平方公里）')),
-                ('established_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='设立年份')),
-                ('is_public', models.BooleanField(default=False, help_text='规划与进度可匿名查看', verbose_name='公开')),
-                ('is_synthetic', models.BooleanField(default=False, verbose_name='合成演示数据')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='来源')),
-                ('note', models.TextField(blank=True, verbose_name='备注')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='zones', to='parks.park', verbose_name='上级园区')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True, verbose_name="代码")),
+                ("name_zh", models.CharField(max_length=128, verbose_name="中文名称")),
+                ("name_en", models.CharField(blank=True, max_length=200, verbose_name="英文名称")),
+                (
+                    "level",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("national", "国家级"),
+                            ("provincial", "省级"),
+                            ("prefecture", "州/市级"),
+                            ("county", "县级"),
+                        ],
+                        help_text="留空表示来源文件未说明级别",
+                        max_length=16,
+                        verbose_name="级别",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("high_tech", "高新区"),
+                            ("economic", "经开区"),
+                            ("industrial", "产业园区"),
+                            ("opening_pilot", "开发开放试验区"),
+                            ("cluster", "产业集聚区"),
+                            ("zone", "片区"),
+                            ("park_in_park", "园中园"),
+                            ("group", "园区群"),
+                        ],
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("province", models.CharField(blank=True, max_length=32, verbose_name="省")),
+                ("prefecture", models.CharField(blank=True, max_length=32, verbose_name="州/市")),
+                ("county", models.CharField(blank=True, max_length=32, verbose_name="县/区")),
+                (
+                    "planned_area_km2",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="规划面积（平方公里）",
+                    ),
+                ),
+                (
+                    "administered_area_km2",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="管辖面积（平方公里）",
+                    ),
+                ),
+                (
+                    "established_year",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="设立年份"),
+                ),
+                (
+                    "is_public",
+                    models.BooleanField(default=False, help_text="规划与进度可匿名查看", verbose_name="公开"),
+                ),
+                ("is_synthetic", models.BooleanField(default=False, verbose_name="合成演示数据")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="来源")),
+                ("note", models.TextField(blank=True, verbose_name="备注")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="zones",
+                        to="parks.park",
+                        verbose_name="上级园区",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '园区',
-                'verbose_name_plural': '园区',
-                'ordering': ['code'],
+                "verbose_name": "园区",
+                "verbose_name_plural": "园区",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='ParkRole',
+            name="ParkRole",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('entry', '填报员'), ('reviewer', '审核员'), ('viewer', '查看者')], max_length=16, verbose_name='角色')),
-                ('park', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='roles', to='parks.park')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='park_roles', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("entry", "填报员"), ("reviewer", "审核员"), ("viewer", "查看者")],
+                        max_length=16,
+                        verbose_name="角色",
+                    ),
+                ),
+                (
+                    "park",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="roles", to="parks.park"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="park_roles",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '园区角色',
-                'verbose_name_plural': '园区角色',
+                "verbose_name": "园区角色",
+                "verbose_name_plural": "园区角色",
             },
         ),
         migrations.CreateModel(
-            name='RegionScope',
+            name="RegionScope",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('province', models.CharField(max_length=32, verbose_name='省')),
-                ('prefecture', models.CharField(blank=True, help_text='留空表示全省', max_length=32, verbose_name='州/市')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='region_scopes', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("province", models.CharField(max_length=32, verbose_name="省")),
+                (
+                    "prefecture",
+                    models.CharField(
+                        blank=True, help_text="留空表示全省", max_length=32, verbose_name="州/市"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="region_scopes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '区域查看范围',
-                'verbose_name_plural': '区域查看范围',
+                "verbose_name": "区域查看范围",
+                "verbose_name_plural": "区域查看范围",
             },
         ),
         migrations.AddConstraint(
-            model_name='park',
-            constraint=models.CheckConstraint(condition=models.Q(('planned_area_km2__isnull', True), ('planned_area_km2__gt', 0), _connector='OR'), name='park_planned_area_positive'),
+            model_name="park",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("planned_area_km2__isnull", True), ("planned_area_km2__gt", 0), _connector="OR"
+                ),
+                name="park_planned_area_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='park',
-            constraint=models.CheckConstraint(condition=models.Q(('established_year__isnull', True), models.Q(('established_year__gte', 1949), ('established_year__lte', 2100)), _connector='OR'), name='park_established_year_range'),
+            model_name="park",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("established_year__isnull", True),
+                    models.Q(("established_year__gte", 1949), ("established_year__lte", 2100)),
+                    _connector="OR",
+                ),
+                name="park_established_year_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='park',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('id')), _negated=True), name='park_not_own_parent'),
+            model_name="park",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("parent", models.F("id")), _negated=True), name="park_not_own_parent"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='parkrole',
-            constraint=models.UniqueConstraint(fields=('user', 'park', 'role'), name='park_role_unique'),
+            model_name="parkrole",
+            constraint=models.UniqueConstraint(fields=("user", "park", "role"), name="park_role_unique"),
         ),
         migrations.AddConstraint(
-            model_name='regionscope',
-            constraint=models.UniqueConstraint(fields=('user', 'province', 'prefecture'), name='region_scope_unique'),
+            model_name="regionscope",
+            constraint=models.UniqueConstraint(
+                fields=("user", "province", "prefecture"), name="region_scope_unique"
+            ),
         ),
     ]

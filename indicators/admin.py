@@ -1,0 +1,49 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Category, Indicator, IndicatorAlias, Observation, Unit
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ("code", "symbol", "dimension", "factor")
+    list_filter = ("dimension",)
+    search_fields = ("code", "symbol", "name_en")
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_zh", "name_en", "order")
+    search_fields = ("code", "name_zh", "name_en")
+
+
+class AliasInline(admin.TabularInline):
+    model = IndicatorAlias
+    extra = 0
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_zh", "unit", "category", "direction", "measure", "nature", "parent")
+    list_filter = ("category", "measure", "nature", "direction", "unit")
+    search_fields = ("code", "name_zh", "name_en", "aliases__name")
+    autocomplete_fields = ("parent",)
+    list_select_related = ("unit", "category", "parent")
+    inlines = [AliasInline]
+
+
+@admin.register(IndicatorAlias)
+class IndicatorAliasAdmin(admin.ModelAdmin):
+    list_display = ("name", "indicator", "source")
+    search_fields = ("name", "indicator__name_zh", "indicator__code")
+    autocomplete_fields = ("indicator",)
+
+
+@admin.register(Observation)
+class ObservationAdmin(SimpleHistoryAdmin):
+    list_display = ("park", "indicator", "year", "value", "status", "source", "is_synthetic", "updated_at")
+    list_filter = ("status", "year", "is_synthetic", "park", "indicator__category")
+    search_fields = ("park__code", "park__name_zh", "indicator__code", "indicator__name_zh", "source")
+    autocomplete_fields = ("park", "indicator")
+    list_select_related = ("park", "indicator")
+    readonly_fields = ("created_at", "updated_at")

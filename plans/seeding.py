@@ -1,0 +1,295 @@
+"""Load the fixtures taken from the seed documents (fixtures/*.yaml) into the database.
+
+Idempotent: each row is found by its stable key and saved only when a field differs, so a second
+run writes nothing and adds no history. Every value keeps its source (seed file + table/paragraph).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+from django.db import models, transaction
+
+from indicators.models import Category, Indicator, IndicatorAlias, Observation, Unit
+from indicators.units import convert
+from parks.models import Park
+from plans.models import Milestone, Plan, PlanIndicator, Target
+
+FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
+SEED_REASON = "seed"
+
+
+class FixtureError(ValueError):
+    """A fixture file refers to something that does not exist or is malformed."""
+
+
+@dataclass
+class SeedReport:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, model: type[models.Model], created: bool) -> None:
+        bucket = self.created if created else self.updated
+        name = model._meta.model_name
+        bucket[name] = bucket.get(name, 0) + 1
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """YAML numbers → Decimal through their shortest text form (0.078 stays 0.078)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise FixtureError(f"not a number: {value!r}")
+    return Decimal(str(value))
+
+
+def _sync(report: SeedReport, model: type[models.Model], lookup: dict, values: dict) -> models.Model:
+    """Create the row, or update only the fields that differ; report what changed."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model(**lookup, **values)
+        obj._change_reason = SEED_REASON
+        obj.save()
+        report.count(model, created=True)
+        return obj
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    # Foreign keys compare by instance; compare ids to avoid false positives.
+    changed = [
+        name
+        for name in changed
+        if not (isinstance(values[name], models.Model) and getattr(obj, f"{name}_id") == values[name].pk)
+    ]
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj._change_reason = SEED_REASON
+        obj.save()
+        report.count(model, created=False)
+    return obj
+
+
+def _lookup(model: type[models.Model], cache: dict, key: str, **filters) -> Any:
+    if key not in cache:
+        try:
+            cache[key] = model.objects.get(**filters)
+        except model.DoesNotExist as exc:
+            raise FixtureError(f"{model._meta.verbose_name} not found: {key}") from exc
+    return cache[key]
+
+
+def load_catalogue(data: dict, report: SeedReport) -> None:
+    for row in data.get("units", []):
+        _sync(
+            report,
+            Unit,
+            {"code": row["code"]},
+            {
+                "symbol": row["symbol"],
+                "name_en": row.get("name_en", ""),
+                "dimension": row["dimension"],
+                "factor": to_decimal(row["factor"]),
+            },
+        )
+    for row in data.get("categories", []):
+        _sync(
+            report,
+            Category,
+            {"code": row["code"]},
+            {
+                "name_zh": row["name_zh"],
+                "name_en": row.get("name_en", ""),
+                "order": row.get("order", 0),
+            },
+        )
+    units = {u.code: u for u in Unit.objects.all()}
+    categories = {c.code: c for c in Category.objects.all()}
+    rows = data.get("indicators", [])
+    # Parents first, so that a sub-indicator can point to its parent.
+    for row in sorted(rows, key=lambda r: bool(r.get("parent"))):
+        for required in ("direction", "measure", "nature", "unit"):
+            if required not in row:
+                raise FixtureError(f"indicator {row.get('code')}: '{required}' is required")
+        parent = Indicator.objects.get(code=row["parent"]) if row.get("parent") else None
+        indicator = _sync(
+            report,
+            Indicator,
+            {"code": row["code"]},
+            {
+                "name_zh": row["name_zh"],
+                "name_en": row.get("name_en", ""),
+                "unit": units[row["unit"]],
+                "category": categories[row["category"]] if row.get("category") else None,
+                "direction": int(row["direction"]),
+                "measure": row["measure"],
+                "nature": row["nature"],
+                "scope_note": row.get("scope_note", ""),
+                "parent": parent,
+                "definition": row.get("definition", ""),
+                "data_source": row.get("data_source", ""),
+                "source": row.get("source", ""),
+                "note": row.get("note", ""),
+            },
+        )
+        for alias in row.get("aliases", []):
+            _sync(
+                report,
+                IndicatorAlias,
+                {"indicator": indicator, "name": alias["name"]},
+                {"source": alias.get("source", "")},
+            )
+
+
+def _target_rows(spec: dict, default_source: str) -> Iterable[tuple[int, dict]]:
+    for year, target in spec.items():
+        if isinstance(target, dict):
+            value = to_decimal(target.get("value"))
+            yield (
+                int(year),
+                {
+                    "kind": target.get("kind", "level"),
+                    "value": value,
+                    "wording": target.get("wording", ""),
+                    "source": target.get("source", default_source),
+                    "note": target.get("note", ""),
+                },
+            )
+        else:
+            value = to_decimal(target)
+            yield (
+                int(year),
+                {
+                    "kind": "level",
+                    "value": value,
+                    "wording": str(target),
+                    "source": default_source,
+                    "note": "",
+                },
+            )
+
+
+def load_document(data: dict, report: SeedReport) -> None:
+    parks: dict[str, Park] = {}
+    for row in data.get("parks", []):
+        values = {
+            k: row.get(k, "")
+            for k in (
+                "name_zh",
+                "name_en",
+                "level",
+                "kind",
+                "province",
+                "prefecture",
+                "county",
+                "source",
+                "note",
+            )
+        }
+        values.update(
+            {
+                "planned_area_km2": to_decimal(row.get("planned_area_km2")),
+                "administered_area_km2": to_decimal(row.get("administered_area_km2")),
+                "established_year": row.get("established_year"),
+                "is_public": bool(row.get("is_public", False)),
+                "parent": _lookup(Park, parks, row["parent"], code=row["parent"])
+                if row.get("parent")
+                else None,
+            }
+        )
+        parks[row["code"]] = _sync(report, Park, {"code": row["code"]}, values)
+
+    units_by_symbol = {u.symbol: u for u in Unit.objects.all()}
+    indicators: dict[str, Indicator] = {}
+    for row in data.get("plans", []):
+        park = _lookup(Park, parks, row["park"], code=row["park"])
+        plan = _sync(
+            report,
+            Plan,
+            {"code": row["code"]},
+            {
+                "park": park,
+                "name": row["name"],
+                "kind": row["kind"],
+                "start_year": row["start_year"],
+                "end_year": row["end_year"],
+                "base_year": row["base_year"],
+                "source_document": row.get("source_document", ""),
+                "note": row.get("note", ""),
+            },
+        )
+        for milestone in row.get("milestones", []):
+            _sync(
+                report,
+                Milestone,
+                {"plan": plan, "year": milestone["year"]},
+                {"label": milestone.get("label", "")},
+            )
+        default_source = row.get("default_source", row.get("source_document", ""))
+        for pi in row.get("plan_indicators", []):
+            indicator = _lookup(Indicator, indicators, pi["indicator"], code=pi["indicator"])
+            if pi["unit"] not in units_by_symbol:
+                raise FixtureError(f"{plan.code} {pi['name']}: unknown unit {pi['unit']}")
+            zone = _lookup(Park, parks, pi["park"], code=pi["park"]) if pi.get("park") else None
+            source = pi.get("source", default_source)
+            plan_indicator = _sync(
+                report,
+                PlanIndicator,
+                {"plan": plan, "order": pi["order"]},
+                {
+                    "indicator": indicator,
+                    "park": zone,
+                    "category_printed": pi.get("category", ""),
+                    "name_printed": pi["name"],
+                    "unit": units_by_symbol[pi["unit"]],
+                    "nature": pi.get("nature", indicator.nature),
+                    "source": source,
+                    "note": pi.get("note", ""),
+                },
+            )
+            for year, values in _target_rows(pi.get("targets", {}), source):
+                _sync(report, Target, {"plan_indicator": plan_indicator, "year": year}, values)
+
+    for row in data.get("observations", []):
+        park = _lookup(Park, parks, row["park"], code=row["park"])
+        indicator = _lookup(Indicator, indicators, row["indicator"], code=row["indicator"])
+        unit = units_by_symbol[row["unit"]]
+        for year, printed in row["values"].items():
+            value = convert(to_decimal(printed), unit, indicator.unit)
+            note = row.get("note", "")
+            if unit.pk != indicator.unit_id:
+                note = f"原文 {printed} {unit.symbol}。{note}".strip()
+            _sync(
+                report,
+                Observation,
+                {"park": park, "indicator": indicator, "year": int(year)},
+                {
+                    "value": value,
+                    "status": Observation.Status.APPROVED,
+                    "source": row["source"],
+                    "note": note,
+                },
+            )
+
+
+def fixture_files(directory: Path = FIXTURES_DIR) -> list[Path]:
+    return [directory / "catalogue.yaml", *sorted((directory / "documents").glob("*.yaml"))]
+
+
+@transaction.atomic
+def seed_load(*, directory: Path = FIXTURES_DIR) -> SeedReport:
+    """Load the catalogue and every seed document, all or nothing."""
+    report = SeedReport()
+    files = fixture_files(directory)
+    load_catalogue(yaml.safe_load(files[0].read_text(encoding="utf-8")), report)
+    for path in files[1:]:
+        load_document(yaml.safe_load(path.read_text(encoding="utf-8")), report)
+    return report
