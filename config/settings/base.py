@@ -124,10 +124,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
-    "recompute-all-progress-nightly": {
-        "task": "plans.tasks.recompute_all",
-        "schedule": 60 * 60 * 24,
-    },
+    "recompute-all-progress-nightly": {"task": "plans.tasks.recompute_all", "schedule": 60 * 60 * 24},
+    "drain-progress-outbox": {"task": "plans.tasks.drain_outbox", "schedule": 60},
 }
 
 REST_FRAMEWORK = {
