@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from plans.admin_mixins import RecomputeOnChangeMixin
+
 from .models import Category, Indicator, IndicatorAlias, Observation, Unit
 
 
@@ -23,13 +25,17 @@ class AliasInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(RecomputeOnChangeMixin, admin.ModelAdmin):
     list_display = ("code", "name_zh", "unit", "category", "direction", "measure", "nature", "parent")
     list_filter = ("category", "measure", "nature", "direction", "unit")
     search_fields = ("code", "name_zh", "name_en", "aliases__name")
     autocomplete_fields = ("parent",)
     list_select_related = ("unit", "category", "parent")
     inlines = [AliasInline]
+
+    def park_ids_of(self, obj) -> set[int]:
+        # Direction, measure or unit feed every plan that uses the indicator.
+        return set(obj.plan_indicators.values_list("plan__park_id", flat=True))
 
 
 @admin.register(IndicatorAlias)
@@ -40,10 +46,13 @@ class IndicatorAliasAdmin(admin.ModelAdmin):
 
 
 @admin.register(Observation)
-class ObservationAdmin(SimpleHistoryAdmin):
+class ObservationAdmin(RecomputeOnChangeMixin, SimpleHistoryAdmin):
     list_display = ("park", "indicator", "year", "value", "status", "source", "is_synthetic", "updated_at")
     list_filter = ("status", "year", "is_synthetic", "park", "indicator__category")
     search_fields = ("park__code", "park__name_zh", "indicator__code", "indicator__name_zh", "source")
     autocomplete_fields = ("park", "indicator")
     list_select_related = ("park", "indicator")
     readonly_fields = ("created_at", "updated_at")
+
+    def park_ids_of(self, obj) -> set[int]:
+        return {obj.park_id}

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.formatting import decimal_str
 
+from .admin_mixins import RecomputeOnChangeMixin
 from .models import Milestone, Plan, PlanIndicator, Target
 
 
@@ -27,12 +28,16 @@ class TargetInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(RecomputeOnChangeMixin, admin.ModelAdmin):
     list_display = ("code", "name", "park", "kind", "start_year", "end_year", "base_year", "is_synthetic")
     list_filter = ("kind", "park", "is_synthetic")
     search_fields = ("code", "name", "park__name_zh", "park__code")
     autocomplete_fields = ("park",)
     readonly_fields = ("target_table",)
+
+    def park_ids_of(self, obj) -> set[int]:
+        return {obj.park_id}
+
     inlines = [MilestoneInline, PlanIndicatorInline]
 
     @admin.display(description=_("目标值一览（按规划原表）"))
@@ -89,7 +94,7 @@ class PlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlanIndicator)
-class PlanIndicatorAdmin(admin.ModelAdmin):
+class PlanIndicatorAdmin(RecomputeOnChangeMixin, admin.ModelAdmin):
     list_display = (
         "plan",
         "order",
@@ -107,18 +112,27 @@ class PlanIndicatorAdmin(admin.ModelAdmin):
     ordering = ("plan", "order")
     inlines = [TargetInline]
 
+    def park_ids_of(self, obj) -> set[int]:
+        return {obj.plan.park_id}
+
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(RecomputeOnChangeMixin, admin.ModelAdmin):
     list_display = ("plan_indicator", "year", "kind", "value", "wording", "source")
     list_filter = ("kind", "year", "plan_indicator__plan")
     search_fields = ("plan_indicator__name_printed", "wording", "plan_indicator__plan__code")
     autocomplete_fields = ("plan_indicator",)
     list_select_related = ("plan_indicator__plan",)
 
+    def park_ids_of(self, obj) -> set[int]:
+        return {obj.plan_indicator.plan.park_id}
+
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(RecomputeOnChangeMixin, admin.ModelAdmin):
     list_display = ("plan", "year", "label")
     list_filter = ("plan",)
     search_fields = ("plan__code", "label")
+
+    def park_ids_of(self, obj) -> set[int]:
+        return {obj.plan.park_id}

@@ -257,3 +257,97 @@ def _engine_frames(
         milestones=milestones.astype({"key": "int64", "year": "int64"}).reset_index(drop=True),
         notes=notes,
     )
+
+
+RECORD_FIELDS = [
+    "park",
+    "plan",
+    "indicator_code",
+    "indicator_name",
+    "unit",
+    "category",
+    "order",
+    "year",
+    "actual",
+    "target_year",
+    "target_final",
+    "final_year",
+    "base_value",
+    "completion_rate",
+    "gap_year",
+    "gap_year_pct",
+    "gap_final",
+    "gap_final_pct",
+    "yoy_growth",
+    "cagr_actual",
+    "cagr_required",
+    "cagr_remaining",
+    "task_progress",
+    "expected_progress",
+    "progress_index",
+    "pace",
+    "projected_final",
+    "mode",
+    "status",
+    "trend",
+    "note",
+]
+
+
+def progress_records(*, plan: Plan, park: Park | None = None, year: int | None = None) -> list[dict]:
+    """The stored progress of one plan as plain records (one query), in the plan's printed order."""
+    from plans.models import ProgressResult
+
+    results = (
+        ProgressResult.objects.filter(plan=plan)
+        .select_related("park", "plan", "plan_indicator__indicator", "plan_indicator__unit")
+        .order_by("plan_indicator__order", "year")
+    )
+    if park is not None:
+        results = results.filter(park=park)
+    if year is not None:
+        results = results.filter(year=year)
+    return [_record(r) for r in results]
+
+
+def _record(result) -> dict:
+    pi = result.plan_indicator
+    record = {
+        "park": result.park.code,
+        "plan": result.plan.code,
+        "indicator_code": pi.indicator.code,
+        "indicator_name": pi.name_printed,
+        "unit": pi.unit.symbol,
+        "category": pi.category_printed,
+        "order": pi.order,
+    }
+    for name in RECORD_FIELDS[len(record) :]:
+        record[name] = getattr(result, name)
+    return record
+
+
+def progress_preview_records(*, plan: Plan, year: int | None = None) -> list[dict]:
+    """Like progress_records, but computed now with drafts and submitted values counted; nothing stored."""
+    from plans.models import ProgressResult
+    from plans.services import progress_compute
+
+    inputs = progress_inputs(park_ids=park_scope([plan.park_id]), include_drafts=True)
+    frame = progress_compute(inputs)
+    frame = frame[frame["plan_id"] == plan.pk]
+    if year is not None:
+        frame = frame[frame["year"] == year]
+    plan_indicators = {
+        pi.pk: pi
+        for pi in PlanIndicator.objects.filter(plan=plan).select_related("indicator", "unit", "park")
+    }
+    parks = {p.pk: p for p in Park.objects.filter(pk__in=frame["park_id"].unique().tolist())}
+    records = []
+    for row in frame.astype(object).where(frame.notna(), None).to_dict("records"):
+        result = ProgressResult(
+            park=parks[row["park_id"]],
+            plan=plan,
+            plan_indicator=plan_indicators[row["plan_indicator_id"]],
+            **{k: v for k, v in row.items() if k not in {"park_id", "plan_id", "plan_indicator_id"}},
+        )
+        records.append(_record(result))
+    return sorted(records, key=lambda r: (r["order"], r["year"]))

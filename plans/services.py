@@ -39,6 +39,20 @@ FLOAT_COLUMNS = [
     "progress_index",
 ]
 TEXT_COLUMNS = ["target_kind_final", "mode", "status", "trend", "note"]
+# Figures in the indicator's unit. Inputs are stored with 8 decimal places, so these are rounded to 8
+# places: that removes binary floating-point noise (522.8 − 530 is −7.2, not −7.2000000000000455)
+# and nothing the inputs could carry.
+UNIT_COLUMNS = [
+    "actual",
+    "base_value",
+    "target_year",
+    "target_final",
+    "compared_actual",
+    "gap_year",
+    "gap_final",
+    "projected_final",
+]
+UNIT_DECIMALS = 8
 KEY_COLUMNS = ["park_id", "plan_id", "plan_indicator_id", "year"]
 RESULT_COLUMNS = [*KEY_COLUMNS, "final_year", *FLOAT_COLUMNS, *TEXT_COLUMNS]
 
@@ -48,6 +62,7 @@ def progress_compute(inputs: ProgressInputs) -> pd.DataFrame:
     result = compute_progress(inputs.items, inputs.targets, inputs.actuals, inputs.milestones)
     if not inputs.notes.empty:
         result = _add_selector_notes(result, inputs.notes)
+    result[UNIT_COLUMNS] = result[UNIT_COLUMNS].round(UNIT_DECIMALS)
     keyed = inputs.items[["key", "park_id", "plan_id"]]
     result = result.merge(keyed, on="key", how="left").rename(columns={"key": "plan_indicator_id"})
     return result[RESULT_COLUMNS]
