@@ -191,12 +191,11 @@ def test_a_recompute_request_waits_for_commit_and_a_burst_runs_once(
 ):
     calls = []
     monkeypatch.setattr(services, "progress_recompute", lambda park_ids: calls.append(park_ids))
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with transaction.atomic():
-            for _ in range(5):
-                services.progress_request_recompute(park_id=yuxi.pk)
-            assert ProgressDirty.objects.filter(park=yuxi).count() == 1
-            assert calls == []  # nothing runs before commit
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        for _ in range(5):
+            services.progress_request_recompute(park_id=yuxi.pk)
+        assert ProgressDirty.objects.filter(park=yuxi).count() == 1
+        assert calls == []  # nothing runs before commit
     assert len(callbacks) == 5
     assert calls == [[yuxi.pk]]  # the first task claimed the outbox row; the others found nothing
     assert not ProgressDirty.objects.exists()
@@ -212,11 +211,10 @@ def test_broker_down_keeps_the_request_in_the_outbox_until_drained(
 
     monkeypatch.setattr(tasks.recompute_park, "delay", broker_down)
     obs = Observation.objects.get(park=yuxi, indicator__code="gdp-incl-tobacco", year=2020)
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            obs.value = Decimal("530")
-            obs.save()
-            services.progress_request_recompute(park_id=yuxi.pk)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        obs.value = Decimal("530")
+        obs.save()
+        services.progress_request_recompute(park_id=yuxi.pk)
     assert obs.__class__.objects.get(pk=obs.pk).value == Decimal("530")  # the save succeeded
     assert ProgressDirty.objects.filter(park=yuxi).exists()  # and the recompute is not lost
     assert services.progress_drain_outbox() == 1
