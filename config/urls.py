@@ -1,8 +1,15 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("", include("dashboards.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/", include("config.api_urls")),
+    path("entry/", include("indicators.urls")),
+    path("plans/", include("plans.urls")),
+    path("dashboards/", include("dashboards.urls")),
+    path("", include("dashboards.home_urls")),
 ]

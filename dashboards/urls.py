@@ -1,8 +1,4 @@
-from django.urls import path
-
-from . import views
+"""Dashboards under /dashboards/ (issue 6 fills this in)."""
 
 app_name = "dashboards"
-urlpatterns = [
-    path("", views.home, name="home"),
-]
+urlpatterns: list = []

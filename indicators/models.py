@@ -92,6 +92,10 @@ class Indicator(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
+    yoy_warning_threshold = models.DecimalField(
+        _("同比变动提醒阈值"), max_digits=8, decimal_places=4, null=True, blank=True,
+        help_text=_("同比变动超过该比例（如 0.3 表示 30%）时提醒填报人说明原因；留空使用默认值 0.3"),
+    )
     definition = models.TextField(_("定义"), blank=True)
     data_source = models.CharField(_("数据来源"), max_length=200, blank=True)
     source = models.CharField(_("出处"), max_length=300, blank=True)
@@ -170,6 +174,14 @@ class Observation(models.Model):
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     review_comment = models.TextField(_("审核意见"), blank=True)
+    # A correction of an approved value is a revision: the approved value stays in force (and keeps
+    # counting in progress) until the revision is approved.
+    previous_approved_value = models.DecimalField(
+        _("原审核值"), max_digits=VALUE_MAX_DIGITS, decimal_places=VALUE_DECIMAL_PLACES, null=True, blank=True
+    )
+    revision_reason = models.TextField(_("修订原因"), blank=True)
+    # Optimistic locking: every write through the services bumps it; a stale write is refused.
+    version = models.PositiveIntegerField(_("版本"), default=1)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     history = HistoricalRecords()

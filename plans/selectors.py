@@ -144,8 +144,12 @@ def progress_inputs(*, park_ids: Sequence[int] | None = None, include_drafts: bo
         ["plan_id", "year"],
     )
 
-    statuses = ["approved", "draft", "submitted"] if include_drafts else ["approved"]
-    status_clause = f"status IN ({', '.join(['%s'] * len(statuses))})"
+    # The value that counts: the approved one; during a revision the previous approved value stays in
+    # force. A preview also counts drafts and submitted values (never returned ones).
+    counted = ("approved", "draft", "submitted") if include_drafts else ("approved",)
+    marks = ", ".join(["%s"] * len(counted))
+    value_sql = f"CASE WHEN status IN ({marks}) THEN value ELSE previous_approved_value END"
+    status_clause = f"(status IN ({marks}) OR previous_approved_value IS NOT NULL)"
     hierarchy = pd.DataFrame.from_records(
         list(Park.objects.values_list("id", "parent_id")), columns=["park_id", "parent_id"]
     )
@@ -153,16 +157,13 @@ def progress_inputs(*, park_ids: Sequence[int] | None = None, include_drafts: bo
         needed_parks = _with_descendants(items["park_id"].unique().tolist(), hierarchy)
         park_clause, park_params = _in_clause("park_id", needed_parks)
         ind_clause, ind_params = _in_clause("indicator_id", items["indicator_id"].unique().tolist())
-        obs_where, obs_params = (
-            f"{park_clause} AND {ind_clause} AND {status_clause}",
-            [*park_params, *ind_params, *statuses],
-        )
+        obs_where = f"{park_clause} AND {ind_clause} AND {status_clause}"
+        obs_params = [*park_params, *ind_params]
     else:
-        obs_where, obs_params = status_clause, statuses
+        obs_where, obs_params = status_clause, []
     observations = read_frame(
-        f"SELECT park_id, indicator_id, year, value FROM {_table(Observation)} WHERE {obs_where}",
-        obs_params,
-        ["park_id", "indicator_id", "year", "value"],
+        f"SELECT park_id, indicator_id, year, {value_sql} FROM {_table(Observation)} WHERE {obs_where}",
+        [*counted, *obs_params, *counted], ["park_id", "indicator_id", "year", "value"],
     )
     measures = dict(Indicator.objects.values_list("id", "measure"))
     observations, rolled = _roll_up_zones(observations, hierarchy, measures)

@@ -1,0 +1,3 @@
+"""REST API under /api/ (issue 4 fills this in)."""
+
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Data-entry screens under /entry/ (issue 5 fills this in)."""
+
+app_name = "entry"
+urlpatterns: list = []

@@ -1,0 +1,320 @@
+"""The yearly-actuals workflow: draft → submitted → approved or returned; revisions of approved values.
+
+Every function is a service: keyword-only, checks permission, validates, locks the row, checks the
+version the caller saw (optimistic locking), writes, records the reason in the history, and asks for a
+progress recompute when a counted value changes. Errors carry a machine-readable ``code`` and a
+translated message naming the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, Max, Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from indicators.models import YEAR_MIN, Indicator, Observation
+from parks.models import Park
+from parks.permissions import can_enter, can_review
+from plans.services import progress_request_recompute
+
+DEFAULT_YOY_THRESHOLD = Decimal("0.3")
+NON_NEGATIVE_MEASURES = ("level", "share", "cumulative_flow")
+MIN_HISTORY_FOR_RANGE = 3
+
+
+class WorkflowError(Exception):
+    """A refused action. ``code`` is stable for machines; ``message`` is for people."""
+
+    code = "invalid"
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None, errors: list[dict] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.errors = errors or [{"field": field, "message": message}]
+
+
+class NotAllowed(WorkflowError):
+    code = "permission_denied"
+    status = 403
+
+
+class Conflict(WorkflowError):
+    code = "conflict"
+    status = 409
+
+
+class Invalid(WorkflowError):
+    code = "invalid"
+    status = 400
+
+
+@dataclass
+class Check:
+    errors: list[dict] = field(default_factory=list)  # hard: block saving
+    warnings: list[dict] = field(default_factory=list)  # soft: need a note before submission
+
+
+def observation_check(*, park: Park, indicator: Indicator, year: int, value: Decimal) -> Check:
+    """Hard errors and soft warnings for one value (the same rules in the browser, the API, imports)."""
+    check = Check()
+    this_year = timezone.localdate().year
+    if not YEAR_MIN <= year <= this_year:
+        check.errors.append(
+            {
+                "field": "year",
+                "message": _("年份 %(year)s 不在可填报范围（%(min)s–%(max)s）")
+                % {"year": year, "min": YEAR_MIN, "max": this_year},
+            }
+        )
+    if value < 0 and indicator.measure in NON_NEGATIVE_MEASURES:
+        check.errors.append(
+            {"field": "value", "message": _("“%(name)s”不能为负数") % {"name": indicator.name_zh}}
+        )
+    if indicator.measure == "share" and value > 100:
+        check.errors.append(
+            {"field": "value", "message": _("比重不能超过 100%%（填写的是 %(value)s）") % {"value": value}}
+        )
+    if check.errors:
+        return check
+    counted = Observation.objects.filter(park=park, indicator=indicator, status=Observation.Status.APPROVED)
+    previous = counted.filter(year=year - 1).values_list("value", flat=True).first()
+    threshold = indicator.yoy_warning_threshold or DEFAULT_YOY_THRESHOLD
+    if previous is not None and previous != 0:
+        change = (value - previous) / abs(previous)
+        if abs(change) > threshold:
+            check.warnings.append(
+                {
+                    "field": "value",
+                    "message": _(
+                        "与上年（%(previous)s）相比变动 %(change)s%%，"
+                        "超过提醒阈值 %(threshold)s%%，请在备注中说明原因"
+                    )
+                    % {
+                        "previous": previous,
+                        "change": round(change * 100, 1),
+                        "threshold": round(threshold * 100),
+                    },
+                }
+            )
+    history = counted.exclude(year=year).aggregate(low=Min("value"), high=Max("value"), n=Count("id"))
+    if history["n"] >= MIN_HISTORY_FOR_RANGE and not history["low"] <= value <= history["high"]:
+        check.warnings.append(
+            {
+                "field": "value",
+                "message": _("超出历史数值范围（%(low)s–%(high)s），请在备注中说明原因")
+                % {"low": history["low"], "high": history["high"]},
+            }
+        )
+    return check
+
+
+def _locked(observation: Observation, expected_version: int | None) -> Observation:
+    obs = Observation.objects.select_for_update().select_related("park", "indicator").get(pk=observation.pk)
+    if expected_version is not None and obs.version != expected_version:
+        raise Conflict(
+            _("该数值已被他人修改（当前版本 %(current)s，您看到的是版本 %(seen)s），请刷新后重试")
+            % {"current": obs.version, "seen": expected_version},
+            field="version",
+        )
+    return obs
+
+
+def _save(obs: Observation, reason: str, *, recompute: bool) -> Observation:
+    obs.version += 1
+    obs._change_reason = reason
+    obs.save()
+    if recompute:
+        progress_request_recompute(park_id=obs.park_id)
+    return obs
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise NotAllowed(message)
+
+
+@transaction.atomic
+def observation_save_draft(
+    *,
+    user,
+    park: Park,
+    indicator: Indicator,
+    year: int,
+    value: Decimal,
+    note: str = "",
+    source: str = "",
+    expected_version: int | None = None,
+) -> Observation:
+    """Create or change a draft value. Approved and submitted values cannot be changed this way."""
+    _require(can_enter(user, park), _("您不是“%(park)s”的填报员") % {"park": park.name_zh})
+    check = observation_check(park=park, indicator=indicator, year=year, value=value)
+    if check.errors:
+        raise Invalid(check.errors[0]["message"], field=check.errors[0]["field"], errors=check.errors)
+    existing = Observation.objects.filter(park=park, indicator=indicator, year=year).first()
+    if existing is None:
+        if expected_version not in (None, 0):
+            raise Conflict(_("该数值已被删除，请刷新后重试"), field="version")
+        obs = Observation(
+            park=park,
+            indicator=indicator,
+            year=year,
+            value=value,
+            note=note,
+            source=source,
+            status=Observation.Status.DRAFT,
+            entered_by=user,
+            version=0,
+        )
+        return _save(obs, "draft", recompute=False)
+    obs = _locked(existing, expected_version)
+    if obs.status == Observation.Status.APPROVED:
+        raise Conflict(_("该数值已审核，只能通过修订（说明原因）更改"), field="value")
+    if obs.status == Observation.Status.SUBMITTED:
+        raise Conflict(_("该数值已提交待审核，不能修改"), field="value")
+    unchanged = (obs.value, obs.note, obs.source) == (value, note, source or obs.source)
+    if unchanged and obs.status == Observation.Status.DRAFT:
+        return obs
+    obs.value, obs.note, obs.source = value, note, source or obs.source
+    obs.status, obs.entered_by = Observation.Status.DRAFT, user
+    return _save(obs, "draft", recompute=False)
+
+
+@transaction.atomic
+def observation_submit(*, user, observation: Observation, expected_version: int | None = None) -> Observation:
+    """Staff hand a draft (or a corrected returned value) to the reviewers. Warnings need a note."""
+    obs = _locked(observation, expected_version)
+    _require(can_enter(user, obs.park), _("您不是“%(park)s”的填报员") % {"park": obs.park.name_zh})
+    if obs.status not in (Observation.Status.DRAFT, Observation.Status.RETURNED):
+        raise Conflict(
+            _("只有草稿或被退回的数值可以提交（当前状态：%(status)s）")
+            % {"status": obs.get_status_display()},
+            field="status",
+        )
+    check = observation_check(park=obs.park, indicator=obs.indicator, year=obs.year, value=obs.value)
+    if check.errors:
+        raise Invalid(check.errors[0]["message"], field=check.errors[0]["field"], errors=check.errors)
+    if check.warnings and not obs.note.strip():
+        raise Invalid(
+            check.warnings[0]["message"],
+            field="note",
+            errors=[{"field": "note", "message": w["message"]} for w in check.warnings],
+        )
+    obs.status = Observation.Status.SUBMITTED
+    return _save(obs, "submit", recompute=False)
+
+
+@transaction.atomic
+def observation_approve(
+    *, user, observation: Observation, expected_version: int | None = None
+) -> Observation:
+    """A reviewer of the park signs a submitted value off; it is locked and counts from now on."""
+    obs = _locked(observation, expected_version)
+    _require(can_review(user, obs.park), _("您不是“%(park)s”的审核员") % {"park": obs.park.name_zh})
+    if obs.status != Observation.Status.SUBMITTED:
+        raise Conflict(
+            _("只有已提交的数值可以审核通过（当前状态：%(status)s）") % {"status": obs.get_status_display()},
+            field="status",
+        )
+    obs.status = Observation.Status.APPROVED
+    obs.reviewed_by, obs.reviewed_at, obs.review_comment = user, timezone.now(), ""
+    obs.previous_approved_value, obs.revision_reason = None, ""
+    return _save(obs, "approve", recompute=True)
+
+
+@transaction.atomic
+def observation_return(
+    *, user, observation: Observation, comment: str, expected_version: int | None = None
+) -> Observation:
+    """A reviewer sends a submitted value back to staff with a comment."""
+    obs = _locked(observation, expected_version)
+    _require(can_review(user, obs.park), _("您不是“%(park)s”的审核员") % {"park": obs.park.name_zh})
+    if not comment.strip():
+        raise Invalid(_("退回时必须填写审核意见"), field="comment")
+    if obs.status != Observation.Status.SUBMITTED:
+        raise Conflict(
+            _("只有已提交的数值可以退回（当前状态：%(status)s）") % {"status": obs.get_status_display()},
+            field="status",
+        )
+    obs.status, obs.review_comment = Observation.Status.RETURNED, comment.strip()
+    obs.reviewed_by, obs.reviewed_at = user, timezone.now()
+    return _save(obs, f"return: {comment.strip()}", recompute=False)
+
+
+@transaction.atomic
+def observation_revise(
+    *,
+    user,
+    observation: Observation,
+    value: Decimal,
+    reason: str,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> Observation:
+    """Correct an approved value: the new value goes to review again with the reason; until it is
+    approved, the previously approved value stays in force."""
+    obs = _locked(observation, expected_version)
+    _require(
+        can_enter(user, obs.park) or can_review(user, obs.park),
+        _("您不是“%(park)s”的填报员或审核员") % {"park": obs.park.name_zh},
+    )
+    if not reason.strip():
+        raise Invalid(_("修订已审核的数值必须说明原因"), field="reason")
+    if obs.status != Observation.Status.APPROVED:
+        raise Conflict(
+            _("只有已审核的数值需要修订；当前状态为“%(status)s”，请直接修改")
+            % {"status": obs.get_status_display()},
+            field="status",
+        )
+    check = observation_check(park=obs.park, indicator=obs.indicator, year=obs.year, value=value)
+    if check.errors:
+        raise Invalid(check.errors[0]["message"], field=check.errors[0]["field"], errors=check.errors)
+    obs.previous_approved_value, obs.value = obs.value, value
+    obs.revision_reason, obs.status, obs.entered_by = reason.strip(), Observation.Status.SUBMITTED, user
+    if note is not None:
+        obs.note = note
+    return _save(obs, f"revise: {reason.strip()}", recompute=False)
+
+
+@dataclass
+class DraftRow:
+    indicator: Indicator
+    year: int
+    value: Decimal
+    note: str = ""
+    source: str = ""
+    expected_version: int | None = None
+
+
+@transaction.atomic
+def observation_bulk_save_drafts(*, user, park: Park, rows: Sequence[DraftRow]) -> list[Observation]:
+    """Save many drafts of one park at once: all or nothing. Errors name the row index (0-based)."""
+    saved, errors = [], []
+    for index, row in enumerate(rows):
+        try:
+            with transaction.atomic():
+                saved.append(
+                    observation_save_draft(
+                        user=user,
+                        park=park,
+                        indicator=row.indicator,
+                        year=row.year,
+                        value=row.value,
+                        note=row.note,
+                        source=row.source,
+                        expected_version=row.expected_version,
+                    )
+                )
+        except NotAllowed:
+            raise
+        except WorkflowError as exc:
+            errors.extend({"row": index, **error} for error in exc.errors)
+    if errors:
+        raise Invalid(_("共 %(n)s 处错误，未保存任何数据") % {"n": len(errors)}, errors=errors)
+    return saved

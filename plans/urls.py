@@ -1,0 +1,4 @@
+"""Plan set-up screens under /plans/ (issue 5 fills this in)."""
+
+app_name = "plans"
+urlpatterns: list = []
