@@ -11,5 +11,5 @@ urlpatterns = [
     path("entry/", include("indicators.urls")),
     path("plans/", include("plans.urls")),
     path("dashboards/", include("dashboards.urls")),
-    path("", include("dashboards.home_urls")),
+    path("", include("parks.urls")),
 ]

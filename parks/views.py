@@ -7,4 +7,4 @@ from parks.models import Park
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page: which parks and plans ParkTrack holds."""
     parks = Park.objects.filter(parent__isnull=True).prefetch_related("plans").order_by("code")
-    return render(request, "dashboards/home.html", {"parks": parks})
+    return render(request, "parks/home.html", {"parks": parks})
