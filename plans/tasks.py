@@ -1,12 +1,46 @@
 """Thin Celery tasks: they take ids, call a service, and can run twice without harm."""
 
-from celery import shared_task
+import logging
+
+from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
 from plans import services
 
+logger = logging.getLogger(__name__)
+
+
+class ParkTask(Task):
+    """Logs a failure with the park and plans it concerns, so an operator knows what is stale."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        park_id = kwargs.get("park_id", args[0] if args else None)
+        park_code, plan_codes = None, []
+        if park_id is not None:
+            try:
+                from plans.models import Plan
+
+                plans = list(Plan.objects.filter(park_id=park_id).select_related("park"))
+                plan_codes = [plan.code for plan in plans]
+                park_code = plans[0].park.code if plans else None
+            except Exception:  # the database may be what failed
+                pass
+        logger.error(
+            "progress task failed",
+            extra={
+                "task": self.name,
+                "task_id": task_id,
+                "park_id": park_id,
+                "park": park_code,
+                "plans": plan_codes,
+                "error": repr(exc),
+            },
+        )
+
+
 RETRY = {
+    "base": ParkTask,
     "autoretry_for": (OperationalError, InterfaceError, BrokerOperationalError),
     "retry_backoff": True,
     "retry_backoff_max": 60,
