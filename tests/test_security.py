@@ -77,7 +77,7 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 def test_no_literal_secret_in_settings_files():
-    secret_assignment = re.compile(r"^\s*(\w*(?:SECRET|PASSWORD|TOKEN)\w*)\s*=\s*(.+)$", re.M)
+    secret_assignment = re.compile(r"^\s*(\w*(?:SECRET|PASSWORD|TOKEN)(?:_KEY)?)\s*=\s*(.+)$", re.M)
     for path in sorted((BASE / "config" / "settings").glob("*.py")):
         for name, value in secret_assignment.findall(path.read_text(encoding="utf-8")):
             literals = re.findall(r"""["']([^"']{8,})["']""", value)
