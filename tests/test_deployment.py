@@ -4,7 +4,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 from django.conf import settings
 
