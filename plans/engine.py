@@ -62,7 +62,8 @@ Rules (the method, plus the readings ParkTrack has decided where the method is s
   target, or E ≤ 0 or NaN, or T == B, or (reading) P/E is not finite; else "index". ``mode`` is "" for rows
   whose status is insufficient_data or no_target (nothing was judged).
 - ``status``, first rule that applies:
-  1. insufficient_data: no actual this year (or no compared value), or neither B nor ``T_y``;
+  1. insufficient_data: no actual this year (or no compared value), or neither B nor ``T_y`` (except for
+     cumulative flows, whose ΣA/T needs no base: Wenshan's "新增创新创业载体 10家" has no 2021 value);
   2. no_target: neither ``T_y`` nor ``T``;
   3. achieved: ``d·(compared − T) ≥ 0`` for level, share, cumulative_flow; for annual_flow and rate only at
      final_year with completion_rate ≥ 1;
@@ -459,7 +460,7 @@ def _compute(
 
     # ---- mode and progress index
     c_measure = judged_on_completion
-    c_no_base = ~has_b & has_ty
+    c_no_base = ~has_b & has_ty & ~is_cum  # a cumulative flow's P = ΣA/T needs no base
     c_expected = ~(expected_progress > 0)
     c_equal = has_b & has_t & ~denom_ok
     index_mode = ~(c_measure | c_no_base | c_expected | c_equal)
@@ -469,7 +470,7 @@ def _compute(
     progress_index = np.where(index_mode, ratio, np.nan)
 
     # ---- status
-    insufficient = ~has_a | ~has_c | (~has_b & ~has_ty)
+    insufficient = ~has_a | ~has_c | (~has_b & ~has_ty & ~is_cum)
     no_target = ~has_ty & ~has_t
     achieved = has_t & (
         (~judged_on_completion & (gap_final >= -TOL * np.abs(target_final)))

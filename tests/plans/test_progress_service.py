@@ -243,3 +243,20 @@ def test_every_stored_rate_is_a_fraction_or_null():
     services.progress_recompute()
     for row in ProgressResult.objects.exclude(completion_rate=None):
         assert 0 < row.completion_rate < 10 and math.isfinite(row.completion_rate)
+
+
+def test_cumulative_flow_without_base_is_judged_against_time_progress():
+    # Wenshan 2022 opinions: 新增创新创业载体 10 家以上 by 2025 (base 2021, no base value is needed).
+    park = Park.objects.get(code="wenshan-hitech")
+    indicator = Indicator.objects.get(code="innovation-carriers-new")
+    for year, value in ((2022, "2"), (2023, "2")):
+        Observation.objects.create(
+            park=park, indicator=indicator, year=year, value=Decimal(value), status="approved"
+        )
+    services.progress_recompute(park_ids=[park.pk])
+    row = ProgressResult.objects.get(
+        plan__code="wenshan-hitech-opinions-2022", plan_indicator__indicator=indicator, year=2023
+    )
+    assert row.base_value is None and row.compared_actual == 4
+    assert row.task_progress == pytest.approx(0.4) and row.expected_progress == pytest.approx(0.5)
+    assert (row.mode, row.status) == ("index", "lagging") and row.progress_index == pytest.approx(0.8)
