@@ -3,7 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from plans.admin_mixins import RecomputeOnChangeMixin
 
-from .models import Category, Indicator, IndicatorAlias, Observation, Unit
+from .models import Category, Indicator, IndicatorAlias, Observation, ReportingPeriod, Unit
 
 
 @admin.register(Unit)
@@ -56,3 +56,11 @@ class ObservationAdmin(RecomputeOnChangeMixin, SimpleHistoryAdmin):
 
     def park_ids_of(self, obj) -> set[int]:
         return {obj.park_id}
+
+
+@admin.register(ReportingPeriod)
+class ReportingPeriodAdmin(admin.ModelAdmin):
+    list_display = ("park", "year", "deadline", "is_open")
+    list_filter = ("is_open", "year")
+    search_fields = ("park__code", "park__name_zh")
+    autocomplete_fields = ("park",)

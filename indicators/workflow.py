@@ -17,6 +17,7 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from indicators.formatting import decimal_str
 from indicators.models import YEAR_MIN, Indicator, Observation
 from parks.models import Park
 from parks.permissions import can_enter, can_review
@@ -64,7 +65,17 @@ class Check:
 def observation_check(*, park: Park, indicator: Indicator, year: int, value: Decimal) -> Check:
     """Hard errors and soft warnings for one value (the same rules in the browser, the API, imports)."""
     check = Check()
-    this_year = timezone.localdate().year
+    _hard_rules(check, indicator, year, value, timezone.localdate().year)
+    if check.errors:
+        return check
+    counted = Observation.objects.filter(park=park, indicator=indicator, status=Observation.Status.APPROVED)
+    previous = counted.filter(year=year - 1).values_list("value", flat=True).first()
+    history = counted.exclude(year=year).aggregate(low=Min("value"), high=Max("value"), n=Count("id"))
+    _soft_rules(check, indicator, value, previous, history["low"], history["high"], history["n"])
+    return check
+
+
+def _hard_rules(check: Check, indicator: Indicator, year: int, value: Decimal, this_year: int) -> None:
     if not YEAR_MIN <= year <= this_year:
         check.errors.append(
             {
@@ -79,12 +90,23 @@ def observation_check(*, park: Park, indicator: Indicator, year: int, value: Dec
         )
     if indicator.measure == "share" and value > 100:
         check.errors.append(
-            {"field": "value", "message": _("比重不能超过 100%%（填写的是 %(value)s）") % {"value": value}}
+            {
+                "field": "value",
+                "message": _("比重不能超过 100%%（填写的是 %(value)s）") % {"value": decimal_str(value)},
+            }
         )
-    if check.errors:
-        return check
-    counted = Observation.objects.filter(park=park, indicator=indicator, status=Observation.Status.APPROVED)
-    previous = counted.filter(year=year - 1).values_list("value", flat=True).first()
+
+
+def _soft_rules(
+    check: Check,
+    indicator: Indicator,
+    value: Decimal,
+    previous: Decimal | None,
+    low: Decimal | None,
+    high: Decimal | None,
+    n: int,
+) -> None:
+    """Warnings from the approved history: the previous year's value, and the range of other years."""
     threshold = indicator.yoy_warning_threshold or DEFAULT_YOY_THRESHOLD
     if previous is not None and previous != 0:
         change = (value - previous) / abs(previous)
@@ -97,22 +119,20 @@ def observation_check(*, park: Park, indicator: Indicator, year: int, value: Dec
                         "超过提醒阈值 %(threshold)s%%，请在备注中说明原因"
                     )
                     % {
-                        "previous": previous,
+                        "previous": decimal_str(previous),
                         "change": round(change * 100, 1),
                         "threshold": round(threshold * 100),
                     },
                 }
             )
-    history = counted.exclude(year=year).aggregate(low=Min("value"), high=Max("value"), n=Count("id"))
-    if history["n"] >= MIN_HISTORY_FOR_RANGE and not history["low"] <= value <= history["high"]:
+    if n >= MIN_HISTORY_FOR_RANGE and not low <= value <= high:
         check.warnings.append(
             {
                 "field": "value",
                 "message": _("超出历史数值范围（%(low)s–%(high)s），请在备注中说明原因")
-                % {"low": history["low"], "high": history["high"]},
+                % {"low": decimal_str(low), "high": decimal_str(high)},
             }
         )
-    return check
 
 
 def _locked(observation: Observation, expected_version: int | None) -> Observation:
@@ -318,3 +338,186 @@ def observation_bulk_save_drafts(*, user, park: Park, rows: Sequence[DraftRow]) 
     if errors:
         raise Invalid(_("共 %(n)s 处错误，未保存任何数据") % {"n": len(errors)}, errors=errors)
     return saved
+
+
+# --- Sheet-level services (issue 5): many values at once, all or nothing ------------------------------
+
+
+def observation_check_many(*, items: Sequence[tuple[int, Indicator, int, Decimal]]) -> list[Check]:
+    """``observation_check`` for many (park id, indicator, year, value) at once, in one query.
+
+    The same rules as ``observation_check`` (they share ``_hard_rules`` and ``_soft_rules``); the data
+    sheet uses it to show every row's errors and warnings without a query per row.
+    """
+    this_year = timezone.localdate().year
+    park_ids = {park_id for park_id, _i, _y, _v in items}
+    indicator_ids = {indicator.pk for _p, indicator, _y, _v in items}
+    approved: dict[tuple[int, int], dict[int, Decimal]] = {}
+    if items:
+        rows = Observation.objects.filter(
+            park_id__in=park_ids, indicator_id__in=indicator_ids, status=Observation.Status.APPROVED
+        ).values_list("park_id", "indicator_id", "year", "value")
+        for park_id, indicator_id, obs_year, value in rows:
+            approved.setdefault((park_id, indicator_id), {})[obs_year] = value
+    checks = []
+    for park_id, indicator, year, value in items:
+        check = Check()
+        _hard_rules(check, indicator, year, value, this_year)
+        if not check.errors:
+            by_year = approved.get((park_id, indicator.pk), {})
+            others = [v for y, v in by_year.items() if y != year]
+            _soft_rules(
+                check,
+                indicator,
+                value,
+                by_year.get(year - 1),
+                min(others) if others else None,
+                max(others) if others else None,
+                len(others),
+            )
+        checks.append(check)
+    return checks
+
+
+def _record_reason(obs: Observation, reason: str) -> None:
+    """Replace the reason of the history record the last write made (it carries the row's version)."""
+    obs.history.filter(version=obs.version).update(history_change_reason=reason)
+
+
+@transaction.atomic
+def observation_discard_draft(*, user, observation: Observation, expected_version: int | None = None) -> None:
+    """Remove a value that was never approved (a draft, or a returned value staff withdraw).
+
+    The deletion is kept in the history with who and when. Submitted and approved values cannot be
+    removed: the first is with the reviewers, the second needs a revision.
+    """
+    obs = _locked(observation, expected_version)
+    _require(can_enter(user, obs.park), _("您不是“%(park)s”的填报员") % {"park": obs.park.name_zh})
+    if obs.status not in (Observation.Status.DRAFT, Observation.Status.RETURNED):
+        raise Conflict(
+            _("只有草稿或被退回的数值可以清除（当前状态：%(status)s）")
+            % {"status": obs.get_status_display()},
+            field="value",
+        )
+    obs._change_reason = "discard"
+    obs.delete()
+
+
+@dataclass
+class EntryRow:
+    """One value of a data sheet or an upload. ``value`` None means: remove the draft that is there."""
+
+    park: Park
+    indicator: Indicator
+    year: int
+    value: Decimal | None
+    note: str = ""
+    source: str = ""
+    expected_version: int | None = None
+
+
+@transaction.atomic
+def observation_bulk_save(*, user, rows: Sequence[EntryRow], reason: str = "") -> list[Observation]:
+    """Save a whole sheet (or file) of drafts, of one park and its zones: all or nothing.
+
+    Each row goes through ``observation_save_draft`` (or ``observation_discard_draft`` when its value
+    is None), so the rules, permissions and versions are the single-value ones. Errors name the row
+    index (0-based) in ``errors[i]["row"]``; a permission error stops at once. ``reason`` (e.g. the
+    uploaded file's name) replaces "draft" as the reason in the history of every value written.
+    """
+    saved, errors = [], []
+    for index, row in enumerate(rows):
+        try:
+            with transaction.atomic():
+                if row.value is None:
+                    existing = Observation.objects.filter(
+                        park=row.park, indicator=row.indicator, year=row.year
+                    ).first()
+                    if existing is not None:
+                        observation_discard_draft(
+                            user=user, observation=existing, expected_version=row.expected_version
+                        )
+                    continue
+                before = (
+                    Observation.objects.filter(park=row.park, indicator=row.indicator, year=row.year)
+                    .values_list("version", flat=True)
+                    .first()
+                )
+                obs = observation_save_draft(
+                    user=user,
+                    park=row.park,
+                    indicator=row.indicator,
+                    year=row.year,
+                    value=row.value,
+                    note=row.note,
+                    source=row.source,
+                    expected_version=row.expected_version,
+                )
+                if reason and obs.version != before:
+                    _record_reason(obs, reason)
+                saved.append(obs)
+        except NotAllowed:
+            raise
+        except WorkflowError as exc:
+            errors.extend({"row": index, **error} for error in exc.errors)
+    if errors:
+        raise Invalid(_("共 %(n)s 处错误，未保存任何数据") % {"n": len(errors)}, errors=errors)
+    return saved
+
+
+@transaction.atomic
+def observation_bulk_submit(*, user, items: Sequence[tuple[Observation, int | None]]) -> list[Observation]:
+    """Submit many values (a whole sheet) for review: all or nothing. ``items`` are (observation,
+    version seen). Errors name the item index in ``errors[i]["row"]``; a value with a warning and no
+    note is refused like ``observation_submit`` refuses it."""
+    done, errors = [], []
+    for index, (observation, version) in enumerate(items):
+        try:
+            with transaction.atomic():
+                done.append(observation_submit(user=user, observation=observation, expected_version=version))
+        except NotAllowed:
+            raise
+        except WorkflowError as exc:
+            errors.extend({"row": index, **error} for error in exc.errors)
+    if errors:
+        raise Invalid(_("共 %(n)s 处问题，未提交任何数据") % {"n": len(errors)}, errors=errors)
+    return done
+
+
+@dataclass
+class ReviewDecision:
+    observation: Observation
+    approve: bool  # False: return to staff with ``comment``
+    comment: str = ""
+    expected_version: int | None = None
+
+
+@transaction.atomic
+def observation_bulk_review(*, user, decisions: Sequence[ReviewDecision]) -> list[Observation]:
+    """A reviewer approves and returns many submitted values at once: all or nothing. Errors name the
+    decision index in ``errors[i]["row"]``."""
+    done, errors = [], []
+    for index, decision in enumerate(decisions):
+        try:
+            with transaction.atomic():
+                if decision.approve:
+                    obs = observation_approve(
+                        user=user,
+                        observation=decision.observation,
+                        expected_version=decision.expected_version,
+                    )
+                else:
+                    obs = observation_return(
+                        user=user,
+                        observation=decision.observation,
+                        comment=decision.comment,
+                        expected_version=decision.expected_version,
+                    )
+                done.append(obs)
+        except NotAllowed:
+            raise
+        except WorkflowError as exc:
+            errors.extend({"row": index, **error} for error in exc.errors)
+    if errors:
+        raise Invalid(_("共 %(n)s 处问题，未处理任何数据") % {"n": len(errors)}, errors=errors)
+    return done

@@ -117,6 +117,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hour
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -171,22 +172,105 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A hung Redis (accepts connections, never answers) would otherwise block a publish, and with it the
+# save that queued it, forever: bound each socket operation (a publish then fails in ~4 attempts × 3 s
+# and the outbox row waits for the drain). 3 s is above Redis's own 2 s stall on a slow AOF fsync.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 3, "socket_connect_timeout": 3}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "recompute-all-progress-nightly": {"task": "plans.tasks.recompute_all", "schedule": 60 * 60 * 24},
     "drain-progress-outbox": {"task": "plans.tasks.drain_outbox", "schedule": 60},
+    # Hourly; the task sends each deadline or review reminder at most once a day.
+    "entry-and-review-reminders": {"task": "indicators.tasks.send_reminders", "schedule": 60 * 60},
 }
 
+# Email (reminders): printed to the console unless EMAIL_BACKEND names SMTP
+# (django.core.mail.backends.smtp.EmailBackend) and EMAIL_HOST etc. are set.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ParkTrack <parktrack@localhost>")
+# The site's address, for full links in emails (reminders); empty → relative links.
+SITE_URL = os.environ.get("SITE_URL", "")
+
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "COERCE_DECIMAL_TO_STRING": True,
+    # Token first, so an anonymous request is answered 401 with "WWW-Authenticate: Token".
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["api.formats.DecimalJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.formats.Pagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ParkTrack API",
-    "DESCRIPTION": "园区规划指标监测平台 — indicators, plans, targets, actuals and progress.",
+    "DESCRIPTION": (
+        "园区规划指标监测平台 — indicators, plans, targets, actuals and progress.\n\n"
+        "- 认证：令牌（`Authorization: Token <key>`，在管理后台或 `manage.py api_token create <user>` 生成）"
+        "或浏览器会话。未认证的写请求返回 401；已认证但无权返回 403；看不到的对象返回 404。\n"
+        "- 公开园区的规划、目标与进度可匿名读取（匿名请求限流 60 次/分钟）；实际值只对有权查看的用户开放。\n"
+        "- 园区、规划、指标用稳定的代码寻址（如 `yuxi-hitech`、`yuxi-14th-fyp`、`gdp-incl-tobacco`）。\n"
+        "- 小数以精确字符串表示（`\"522.8\"`）；进度的计算值为 JSON 数字，无值为 null。\n"
+        "- 列表分页（`page`、`page_size`，最多 500；CSV/XLSX 导出最多 10000 行），`ordering` 排序，"
+        "`format=csv|xlsx` 导出（中文表头，CSV 为带 BOM 的 UTF-8）。\n"
+        "- 错误：`{\"code\", \"message\", \"errors\": [{\"field\", \"message\", \"row\"}]}`；"
+        "message 按 `Accept-Language` 为中文（默认）或英文（`en`）。\n"
+        "- 进度接口支持 ETag / Last-Modified 条件请求（304）。"
+    ),
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ObservationStatusEnum": "indicators.models.Observation.Status",
+        "ProgressStatusEnum": "plans.models.ProgressResult.Status",
+        "NatureEnum": "plans.models.PlanIndicator.Nature",
+        "ParkKindEnum": "parks.models.Park.Kind",
+        "PlanKindEnum": "plans.models.Plan.Kind",
+        "TargetKindEnum": "plans.models.Target.Kind",
+    },
 }
+
+# The cache behind API responses and throttling: Redis when REDIS_URL is set (shared by every web
+# process, so a recompute in the worker invalidates them all), otherwise this process's memory.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "parktrack",
+            "TIMEOUT": 300,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "parktrack",
+            "TIMEOUT": 300,
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    }
 
 # Structured logs: one JSON object per line, with the request id (LOG_FORMAT=text for humans).
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
