@@ -404,6 +404,10 @@ def test_range_warning_needs_three_approved_years(yuxi):
     approved("yuxi-hitech", "fixed-asset-investment", 2021, "56")
     assert warnings("80") == ["超出历史数值范围（50–56），请在备注中说明原因"]
     assert warnings("53") == []
+    # A new high within the year-on-year threshold (56 × 1.3 = 72.8) is ordinary growth, not a warning.
+    assert warnings("72") == []
+    assert warnings("36") == []  # and so is a fall to within 30% of the low (50 × 0.7 = 35)
+    assert warnings("34") == ["超出历史数值范围（50–56），请在备注中说明原因"]
 
 
 def test_check_many_agrees_with_check(yuxi):
