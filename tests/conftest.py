@@ -23,8 +23,13 @@ def require_service(available: bool, what: str) -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        seed_load()
+    from django.db import connection
+
+    name = str(connection.settings_dict["NAME"])
+    # Only ever seed a test database, never the developer's or CI's real one.
+    if name.startswith("test_") or "memory" in name or name == "":
+        with django_db_blocker.unblock():
+            seed_load()
 
 
 @pytest.fixture

@@ -176,6 +176,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # save that queued it, forever: bound each socket operation (a publish then fails in ~4 attempts × 3 s
 # and the outbox row waits for the drain). 3 s is above Redis's own 2 s stall on a slow AOF fsync.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 3, "socket_connect_timeout": 3}
+# One retry is enough: the outbox keeps the request when the publish fails (a save then waits ~6 s at
+# most for a hung broker instead of ~16 s).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "recompute-all-progress-nightly": {"task": "plans.tasks.recompute_all", "schedule": 60 * 60 * 24},
@@ -228,10 +231,10 @@ SPECTACULAR_SETTINGS = {
         "或浏览器会话。未认证的写请求返回 401；已认证但无权返回 403；看不到的对象返回 404。\n"
         "- 公开园区的规划、目标与进度可匿名读取（匿名请求限流 60 次/分钟）；实际值只对有权查看的用户开放。\n"
         "- 园区、规划、指标用稳定的代码寻址（如 `yuxi-hitech`、`yuxi-14th-fyp`、`gdp-incl-tobacco`）。\n"
-        "- 小数以精确字符串表示（`\"522.8\"`）；进度的计算值为 JSON 数字，无值为 null。\n"
+        '- 小数以精确字符串表示（`"522.8"`）；进度的计算值为 JSON 数字，无值为 null。\n'
         "- 列表分页（`page`、`page_size`，最多 500；CSV/XLSX 导出最多 10000 行），`ordering` 排序，"
         "`format=csv|xlsx` 导出（中文表头，CSV 为带 BOM 的 UTF-8）。\n"
-        "- 错误：`{\"code\", \"message\", \"errors\": [{\"field\", \"message\", \"row\"}]}`；"
+        '- 错误：`{"code", "message", "errors": [{"field", "message", "row"}]}`；'
         "message 按 `Accept-Language` 为中文（默认）或英文（`en`）。\n"
         "- 进度接口支持 ETag / Last-Modified 条件请求（304）。"
     ),

@@ -180,6 +180,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Itera
         # Transactional tests flush the database when they end; leave it seeded for later tests.
         with django_db_blocker.unblock():
             seed_load()
+            connection.close()  # so that the test database can be dropped at the end of the session
 
 
 @pytest.fixture
