@@ -1,3 +1,34 @@
-"""REST API under /api/ (issue 4 fills this in)."""
+"""REST API under /api/: version 1 under /api/v1/, the OpenAPI schema and its documentation pages.
 
-urlpatterns: list = []
+Swagger UI and ReDoc are served from our own static files (drf-spectacular-sidecar), never a CDN.
+"""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from api.docs import LocalRedocView
+from indicators.api import CategoryViewSet, IndicatorViewSet, ObservationViewSet, UnitViewSet
+from parks.api import ParkViewSet
+from plans.api import PlanViewSet, ProgressViewSet, TargetViewSet
+
+app_name = "api"
+
+router = DefaultRouter()
+router.include_root_view = False
+router.include_format_suffixes = False  # formats are chosen with ?format= or Accept
+router.register("parks", ParkViewSet, basename="park")
+router.register("units", UnitViewSet, basename="unit")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("indicators", IndicatorViewSet, basename="indicator")
+router.register("observations", ObservationViewSet, basename="observation")
+router.register("plans", PlanViewSet, basename="plan")
+router.register("targets", TargetViewSet, basename="target")
+router.register("progress", ProgressViewSet, basename="progress")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
+    path("schema/redoc/", LocalRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

@@ -11,6 +11,7 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
+from api.cache import invalidate_api_cache
 from plans.engine import compute_progress
 from plans.models import ProgressDirty, ProgressResult
 from plans.selectors import ProgressInputs, park_scope, progress_inputs
@@ -90,6 +91,7 @@ def progress_recompute(*, park_ids: Sequence[int] | None = None) -> int:
     result = progress_compute(inputs)
     with transaction.atomic():
         _store(result, keys=None if scope is None else inputs.items["key"].tolist())
+        invalidate_api_cache("progress")  # cached API responses: a new generation, now and on commit
     return len(result)
 
 
