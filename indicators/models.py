@@ -93,7 +93,11 @@ class Indicator(models.Model):
         related_name="children",
     )
     yoy_warning_threshold = models.DecimalField(
-        _("同比变动提醒阈值"), max_digits=8, decimal_places=4, null=True, blank=True,
+        _("同比变动提醒阈值"),
+        max_digits=8,
+        decimal_places=4,
+        null=True,
+        blank=True,
         help_text=_("同比变动超过该比例（如 0.3 表示 30%）时提醒填报人说明原因；留空使用默认值 0.3"),
     )
     definition = models.TextField(_("定义"), blank=True)

@@ -163,7 +163,8 @@ def progress_inputs(*, park_ids: Sequence[int] | None = None, include_drafts: bo
         obs_where, obs_params = status_clause, []
     observations = read_frame(
         f"SELECT park_id, indicator_id, year, {value_sql} FROM {_table(Observation)} WHERE {obs_where}",
-        [*counted, *obs_params, *counted], ["park_id", "indicator_id", "year", "value"],
+        [*counted, *obs_params, *counted],
+        ["park_id", "indicator_id", "year", "value"],
     )
     measures = dict(Indicator.objects.values_list("id", "measure"))
     observations, rolled = _roll_up_zones(observations, hierarchy, measures)
