@@ -236,6 +236,8 @@ class ProgressResult(models.Model):
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices)
     trend = models.CharField(_("趋势"), max_length=32, blank=True)
     note = models.TextField(_("说明"), blank=True)
+    # A hash of every figure above: a recompute compares it and writes only the rows that changed.
+    fingerprint = models.BigIntegerField(_("指纹"), null=True, editable=False)
     # When these figures last changed; an unchanged recompute leaves the row alone.
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
 

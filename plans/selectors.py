@@ -88,9 +88,14 @@ def progress_inputs(*, park_ids: Sequence[int] | None = None, include_drafts: bo
     pi, plan, ind, pu, iu = (_table(m) for m in (PlanIndicator, Plan, Indicator, Unit, Unit))
     where, params = "1 = 1", []
     if park_ids is not None:
-        clause_a, ids = _in_clause("p.park_id", park_ids)
-        clause_b, _ = _in_clause("pi.park_id", park_ids)
-        where, params = f"({clause_a} OR {clause_b})", ids + ids
+        # A UNION of two indexed lookups: an OR across the two joined tables would scan every row.
+        clause_a, ids = _in_clause("p2.park_id", park_ids)
+        clause_b, _ = _in_clause("pi3.park_id", park_ids)
+        where = (
+            f"pi.id IN (SELECT pi2.id FROM {pi} pi2 JOIN {plan} p2 ON p2.id = pi2.plan_id WHERE {clause_a} "
+            f"UNION SELECT pi3.id FROM {pi} pi3 WHERE {clause_b})"
+        )
+        params = ids + ids
     items = read_frame(
         f"""
         SELECT pi.id, p.id, COALESCE(pi.park_id, p.park_id), pi.indicator_id, p.base_year, p.start_year,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from api.cache import invalidate_api_cache
 from plans.engine import compute_progress
 from plans.models import ProgressDirty, ProgressResult
-from plans.selectors import ProgressInputs, park_scope, progress_inputs
+from plans.selectors import ProgressInputs, park_scope, progress_inputs, read_frame
 
 logger = logging.getLogger(__name__)
 
@@ -70,71 +70,115 @@ def progress_compute(inputs: ProgressInputs) -> pd.DataFrame:
 
 
 def _add_selector_notes(result: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
-    by_year = notes.dropna(subset=["year"]).astype({"year": "int64"})
-    by_key = notes[notes["year"].isna()][["key", "note"]].rename(columns={"note": "key_note"})
-    merged = result.merge(by_year.rename(columns={"note": "year_note"}), on=["key", "year"], how="left")
-    merged = merged.merge(by_key, on="key", how="left")
-    parts = merged[["note", "year_note", "key_note"]].fillna("")
-    merged["note"] = parts.apply(lambda col: col.str.strip()).agg("; ".join, axis=1).str.strip("; ")
-    merged["note"] = merged["note"].str.replace(r"(; )+", "; ", regex=True)
-    return merged.drop(columns=["year_note", "key_note"])
+    """Append the selector's notes (zone roll-ups, unconvertible units) to the engine's, touching only
+    the rows that have one (a national recompute has 1.3 million rows and a handful of such notes)."""
+    per_year = notes.dropna(subset=["year"]).astype({"year": "int64"})
+    per_key = notes[notes["year"].isna()][["key", "note"]]
+    extra = pd.concat(
+        [
+            per_year.groupby(["key", "year"])["note"].agg("; ".join).reset_index(),
+            result[["key", "year"]].merge(
+                per_key.groupby("key")["note"].agg("; ".join).reset_index(), on="key"
+            ),
+        ],
+        ignore_index=True,
+    )
+    if extra.empty:
+        return result
+    extra = extra.groupby(["key", "year"])["note"].agg("; ".join).rename("extra")
+    index = pd.MultiIndex.from_frame(result[["key", "year"]])
+    found = index.isin(extra.index)
+    if not found.any():
+        return result
+    result = result.copy()
+    added = extra.reindex(index[found]).to_numpy()
+    own = result.loc[found, "note"].to_numpy()
+    result.loc[found, "note"] = [f"{a}; {b}" if a else b for a, b in zip(own, added, strict=True)]
+    return result
+
+
+def _fingerprints(result: pd.DataFrame) -> np.ndarray:
+    """One 64-bit hash per row over every stored figure (signed, to fit a BIGINT column)."""
+    figures = result[RESULT_COLUMNS[len(KEY_COLUMNS) :]]
+    return pd.util.hash_pandas_object(figures, index=False).to_numpy().view(np.int64)
+
+
+# Every recompute takes this lock (PostgreSQL): a full recompute that read early can never overwrite a
+# fresher one-park result stored while it was computing.
+RECOMPUTE_LOCK = 8_170_420_251
 
 
 def progress_recompute(*, park_ids: Sequence[int] | None = None) -> int:
     """Recompute and store the progress of the plans of ``park_ids`` (every park when None).
 
-    Idempotent: rows whose figures did not change are left alone, rows for years that no longer have an
-    actual or a target are deleted. Returns the number of result rows in scope.
+    Idempotent: only rows whose figures changed are written (compared by fingerprint), rows for years
+    that no longer have an actual or a target are deleted. Returns the number of result rows in scope.
     """
     scope = None if park_ids is None else park_scope(park_ids)
-    inputs = progress_inputs(park_ids=scope)
-    result = progress_compute(inputs)
     with transaction.atomic():
-        _store(result, keys=None if scope is None else inputs.items["key"].tolist())
-        invalidate_api_cache("progress")  # cached API responses: a new generation, now and on commit
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])
+        inputs = progress_inputs(park_ids=scope)
+        result = progress_compute(inputs)
+        changed = _store(result, keys=None if scope is None else inputs.items["key"].tolist())
+        if changed:
+            invalidate_api_cache("progress")  # cached API responses: a new generation, now and on commit
     return len(result)
 
 
-def _store(result: pd.DataFrame, *, keys: list[int] | None) -> None:
-    """Upsert ``result`` into ProgressResult through a staging table, and delete stale rows."""
+def _store(result: pd.DataFrame, *, keys: list[int] | None) -> int:
+    """Write the rows of ``result`` whose fingerprint differs from the stored one, and delete stored rows
+    that ``result`` no longer has. Returns how many rows were written or deleted."""
     table = connection.ops.quote_name(ProgressResult._meta.db_table)
-    columns = RESULT_COLUMNS
+    where, params = "1 = 1", []
+    if keys is not None:
+        where = f"plan_indicator_id IN ({', '.join(['%s'] * len(keys))})" if keys else "1 = 0"
+        params = list(keys)
+    stored = read_frame(
+        # As text: a 64-bit hash must not pass through a float on its way (2^53 is exact, 2^63 is not).
+        f"SELECT id, park_id, plan_id, plan_indicator_id, year, CAST(fingerprint AS TEXT) FROM {table} "
+        f"WHERE {where}",
+        params,
+        ["id", *KEY_COLUMNS, "fingerprint"],
+    )
+    result = result.assign(fingerprint=_fingerprints(result))
+    stored = stored.astype(dict.fromkeys(["id", *KEY_COLUMNS], "int64"))
+    stored["fingerprint"] = pd.array(
+        [None if pd.isna(v) else int(v) for v in stored["fingerprint"].astype(object)], dtype="Int64"
+    )
+    merged = result.merge(stored, on=KEY_COLUMNS, how="outer", suffixes=("", "_stored"), indicator=True)
+    stale_ids = merged.loc[merged["_merge"] == "right_only", "id"].astype("int64").tolist()
+    current = merged[merged["_merge"] != "right_only"]
+    differs = (current["fingerprint"] != current["fingerprint_stored"]).fillna(True).astype(bool)
+    to_write = result[differs.to_numpy()]
+    with connection.cursor() as cursor:
+        for start in range(0, len(stale_ids), 10_000):
+            chunk = stale_ids[start : start + 10_000]
+            cursor.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+        if not to_write.empty:
+            _upsert(cursor, table, to_write)
+    return len(stale_ids) + len(to_write)
+
+
+def _upsert(cursor, table: str, rows: pd.DataFrame) -> None:
+    columns = [*RESULT_COLUMNS, "fingerprint"]
     column_list = ", ".join(columns)
     postgres = connection.vendor == "postgresql"
-    distinct = "IS DISTINCT FROM" if postgres else "IS NOT"
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS progress_staging")
-        cursor.execute(f"CREATE TEMP TABLE progress_staging AS SELECT {column_list} FROM {table} WHERE 1 = 0")
-        _load_staging(cursor, result, columns, postgres)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in columns[len(KEY_COLUMNS) :])
-        changed = " OR ".join(f"{table}.{c} {distinct} excluded.{c}" for c in columns[len(KEY_COLUMNS) :])
-        now = timezone.now()
-        cursor.execute(
-            f"""
-            INSERT INTO {table} ({column_list}, updated_at)
-            SELECT {column_list}, %s FROM progress_staging WHERE true
-            ON CONFLICT (park_id, plan_id, plan_indicator_id, year)
-            DO UPDATE SET {updates}, updated_at = excluded.updated_at
-            WHERE {changed}
-            """,
-            [now],
-        )
-        scope_clause, params = "", []
-        if keys is not None:
-            marks = ", ".join(["%s"] * len(keys))
-            scope_clause = f"plan_indicator_id IN ({marks}) AND" if keys else "1 = 0 AND"
-            params = list(keys)
-        cursor.execute(
-            f"""
-            DELETE FROM {table} WHERE {scope_clause} NOT EXISTS (
-                SELECT 1 FROM progress_staging s
-                WHERE s.park_id = {table}.park_id AND s.plan_id = {table}.plan_id
-                  AND s.plan_indicator_id = {table}.plan_indicator_id AND s.year = {table}.year
-            )
-            """,
-            params,
-        )
-        cursor.execute("DROP TABLE progress_staging")
+    cursor.execute("DROP TABLE IF EXISTS progress_staging")
+    cursor.execute(f"CREATE TEMP TABLE progress_staging AS SELECT {column_list} FROM {table} WHERE 1 = 0")
+    _load_staging(cursor, rows, columns, postgres)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns[len(KEY_COLUMNS) :])
+    cursor.execute(
+        f"""
+        INSERT INTO {table} ({column_list}, updated_at)
+        SELECT {column_list}, %s FROM progress_staging WHERE true
+        ON CONFLICT (park_id, plan_id, plan_indicator_id, year)
+        DO UPDATE SET {updates}, updated_at = excluded.updated_at
+        """,
+        [timezone.now()],
+    )
+    cursor.execute("DROP TABLE progress_staging")
 
 
 def _load_staging(cursor, result: pd.DataFrame, columns: list[str], postgres: bool) -> None:

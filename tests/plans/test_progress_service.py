@@ -260,3 +260,26 @@ def test_cumulative_flow_without_base_is_judged_against_time_progress():
     assert row.base_value is None and row.compared_actual == 4
     assert row.task_progress == pytest.approx(0.4) and row.expected_progress == pytest.approx(0.5)
     assert (row.mode, row.status) == ("index", "lagging") and row.progress_index == pytest.approx(0.8)
+
+
+def test_an_unchanged_recompute_writes_nothing_and_a_change_writes_only_its_rows(yuxi, monkeypatch):
+    from plans.selectors import park_scope, progress_inputs
+    from plans.services import progress_compute
+
+    services.progress_recompute(park_ids=[yuxi.pk])
+    stored = {
+        (r.plan_indicator_id, r.year): r.fingerprint for r in ProgressResult.objects.filter(plan__park=yuxi)
+    }
+    assert all(fp is not None for fp in stored.values())
+    result = progress_compute(progress_inputs(park_ids=park_scope([yuxi.pk])))
+    with transaction.atomic():
+        assert services._store(result, keys=result["plan_indicator_id"].unique().tolist()) == 0
+    obs = Observation.objects.get(park=yuxi, indicator__code="retail-sales", year=2020)
+    obs.value = Decimal("40")
+    obs.save()
+    result = progress_compute(progress_inputs(park_ids=park_scope([yuxi.pk])))
+    with transaction.atomic():
+        written = services._store(result, keys=result["plan_indicator_id"].unique().tolist())
+    assert written == 1  # only 社会消费品零售总额 2020 in the 13th plan changed
+    row = ProgressResult.objects.get(plan__code="yuxi-13th-fyp", plan_indicator__indicator=obs.indicator)
+    assert row.actual == 40 and row.fingerprint != stored[(row.plan_indicator_id, row.year)]
