@@ -147,11 +147,12 @@ def _store(result: pd.DataFrame, *, keys: list[int] | None) -> int:
     stored["fingerprint"] = pd.array(
         [None if pd.isna(v) else int(v) for v in stored["fingerprint"].astype(object)], dtype="Int64"
     )
-    merged = result.merge(stored, on=KEY_COLUMNS, how="outer", suffixes=("", "_stored"), indicator=True)
-    stale_ids = merged.loc[merged["_merge"] == "right_only", "id"].astype("int64").tolist()
-    current = merged[merged["_merge"] != "right_only"]
+    # A left merge keeps ``result``'s row order, so the mask below lines up with it.
+    current = result.merge(stored, on=KEY_COLUMNS, how="left", suffixes=("", "_stored"))
     differs = (current["fingerprint"] != current["fingerprint_stored"]).fillna(True).astype(bool)
     to_write = result[differs.to_numpy()]
+    kept = stored.merge(result[KEY_COLUMNS], on=KEY_COLUMNS, how="left", indicator=True)
+    stale_ids = kept.loc[kept["_merge"] == "left_only", "id"].astype("int64").tolist()
     with connection.cursor() as cursor:
         for start in range(0, len(stale_ids), 10_000):
             chunk = stale_ids[start : start + 10_000]

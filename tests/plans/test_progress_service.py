@@ -283,3 +283,33 @@ def test_an_unchanged_recompute_writes_nothing_and_a_change_writes_only_its_rows
     assert written == 1  # only 社会消费品零售总额 2020 in the 13th plan changed
     row = ProgressResult.objects.get(plan__code="yuxi-13th-fyp", plan_indicator__indicator=obs.indicator)
     assert row.actual == 40 and row.fingerprint != stored[(row.plan_indicator_id, row.year)]
+
+
+def test_rows_of_a_new_plan_are_stored_whatever_their_sort_order():
+    # Regression: the changed-row mask must line up with the computed rows, not with a sorted merge.
+    services.progress_recompute()
+    wenshan = Park.objects.get(code="wenshan-hitech")
+    from plans.models import Plan
+
+    plan = Plan.objects.create(
+        park=wenshan,
+        code="wenshan-test",
+        name="测试",
+        kind="five_year",
+        start_year=2016,
+        end_year=2020,
+        base_year=2015,
+    )
+    gdp = Indicator.objects.get(code="gdp-incl-tobacco")
+    pi = PlanIndicator.objects.create(
+        plan=plan, indicator=gdp, order=1, name_printed="地区生产总值", unit=gdp.unit, nature="anticipatory"
+    )
+    Target.objects.create(plan_indicator=pi, year=2020, kind="level", value=Decimal("100"))
+    for year, value in ((2015, "80"), (2020, "110")):
+        Observation.objects.create(
+            park=wenshan, indicator=gdp, year=year, value=Decimal(value), status="approved"
+        )
+    services.progress_recompute()
+    row = ProgressResult.objects.get(plan=plan, year=2020)
+    assert (row.actual, row.status) == (110, "achieved")
+    assert ProgressResult.objects.filter(plan__code="yuxi-13th-fyp").count() == 12
