@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test lint format bench install install-dev migrate seed clean
+.PHONY: run test lint format bench install install-dev migrate seed clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +55,10 @@ bench: install-dev
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+
+# The English catalogue: collect every marked string into locale/en/LC_MESSAGES/django.po, then
+# compile django.mo. Fill in the new msgstr (clear `#, fuzzy` once checked) and run it again;
+# tests/test_translations.py fails while anything is untranslated, fuzzy or not compiled.
+messages: install
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=test-artifacts --ignore=benchmarks
+	$(BIN)/python manage.py compilemessages -l en --ignore=.venv

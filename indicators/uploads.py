@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from indicators import excel
@@ -613,9 +614,12 @@ def export_rows_long(*, park: Park, year: int, sheet) -> list[list]:
     return records
 
 
+@translation.override("zh-hans")
 def export_plan_workbook(*, park: Park, year: int, sheet) -> bytes:
     """The data sheet in each plan's own layout: one worksheet per plan, one column per year from the
-    plan's base year to ``year``, values in the units the plan prints, and the year's notes."""
+    plan's base year to ``year``, values in the units the plan prints, and the year's notes. The file
+    is written in Chinese whatever the page's language: it is the plan's own layout, and uploading it
+    again must find the same headers."""
     workbook = excel.new_workbook()
     used: set[str] = set()
     rows = sheet.rows

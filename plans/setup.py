@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from indicators import excel
@@ -812,6 +813,7 @@ def plan_table_rows(plan: Plan) -> tuple[list[int], list[excel.LayoutRow], bool]
     return years, rows, has_zone
 
 
+@translation.override("zh-hans")  # the plan's own (Chinese) layout in every UI language, so it re-imports
 def plan_table_workbook(plan: Plan) -> bytes:
     years, rows, has_zone = plan_table_rows(plan)
     workbook = excel.new_workbook()
