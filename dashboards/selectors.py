@@ -17,6 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from indicators.models import Indicator, Observation
 from parks.models import Park, ParkRole, RegionScope
 from parks.permissions import is_admin, public_or_readable_parks
+from plans.engine import FIGURE_COLUMNS, TEXT_FIGURES
 from plans.models import Plan, PlanIndicator, ProgressResult, Target
 
 ANCESTOR_DEPTH = 5  # parks deeper than this under a public park fall back to parks.permissions
@@ -189,35 +190,7 @@ PLAN_INDICATOR_COLUMNS = {
     "zone_synthetic": "park__is_synthetic",
 }
 
-RESULT_COLUMNS = [
-    "plan_indicator_id",
-    "park_id",
-    "year",
-    "actual",
-    "base_value",
-    "target_year",
-    "target_final",
-    "final_year",
-    "target_kind_final",
-    "completion_rate",
-    "gap_year",
-    "gap_year_pct",
-    "gap_final",
-    "gap_final_pct",
-    "yoy_growth",
-    "cagr_actual",
-    "cagr_required",
-    "cagr_remaining",
-    "projected_final",
-    "pace",
-    "task_progress",
-    "expected_progress",
-    "progress_index",
-    "mode",
-    "status",
-    "trend",
-    "note",
-]
+RESULT_COLUMNS = ["plan_indicator_id", "park_id", "year", *FIGURE_COLUMNS]
 RESULT_FRAME_COLUMNS = ["pi_id", *RESULT_COLUMNS[1:], "synthetic"]
 
 
@@ -251,11 +224,7 @@ def plan_result_frame(plan: Plan, *, pi_id: int | None = None) -> pd.DataFrame:
 
 
 def _result_types(frame: pd.DataFrame) -> pd.DataFrame:
-    floats = [
-        c
-        for c in RESULT_COLUMNS[3:]
-        if c not in {"final_year", "target_kind_final", "mode", "status", "trend", "note"}
-    ]
+    floats = [c for c in FIGURE_COLUMNS if c != "final_year" and c not in TEXT_FIGURES]
     for column in floats:
         if column in frame:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")

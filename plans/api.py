@@ -27,6 +27,7 @@ from api.formats import ApiViewMixin, Column, DecimalString, FiniteFloat
 from indicators.models import YEAR_MAX, YEAR_MIN, Indicator
 from parks.api import SCOPE_SECONDS, park_ids_for, restrict_to_parks, visibility_scope
 from parks.models import Park
+from plans.engine import FIGURE_COLUMNS
 from plans.models import Milestone, Plan, PlanIndicator, ProgressResult, Target
 
 PROGRESS_CACHE = "progress"
@@ -337,32 +338,8 @@ class ProgressSerializer(serializers.ModelSerializer):
             "category_printed",
             "order",
             "year",
-            "actual",
-            "base_value",
-            "target_year",
-            "target_final",
-            "final_year",
-            "target_kind_final",
-            "compared_actual",
-            "completion_rate",
-            "gap_year",
-            "gap_year_pct",
-            "gap_final",
-            "gap_final_pct",
-            "yoy_growth",
-            "cagr_actual",
-            "cagr_required",
-            "cagr_remaining",
-            "projected_final",
-            "pace",
-            "task_progress",
-            "expected_progress",
-            "progress_index",
-            "mode",
-            "status",
+            *FIGURE_COLUMNS,
             "status_display",
-            "trend",
-            "note",
             "updated_at",
         ]
         read_only_fields = fields

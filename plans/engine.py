@@ -127,6 +127,10 @@ OUTPUT_COLUMNS = [
     "trend",
     "note",
 ]
+# The figures of one (key, year): everything but the key. Stored results, the API and the dashboards all
+# name their progress columns from this one list.
+FIGURE_COLUMNS = OUTPUT_COLUMNS[2:]
+TEXT_FIGURES = ("target_kind_final", "mode", "status", "trend", "note")
 
 CUT_AHEAD = 1.0
 CUT_ON_TRACK = 0.95

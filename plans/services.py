@@ -12,34 +12,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from api.cache import invalidate_api_cache
-from plans.engine import compute_progress
+from plans.engine import FIGURE_COLUMNS, compute_progress
 from plans.models import ProgressDirty, ProgressResult
 from plans.selectors import ProgressInputs, park_scope, progress_inputs, read_frame
 
 logger = logging.getLogger(__name__)
 
-FLOAT_COLUMNS = [
-    "actual",
-    "base_value",
-    "target_year",
-    "target_final",
-    "compared_actual",
-    "completion_rate",
-    "gap_year",
-    "gap_year_pct",
-    "gap_final",
-    "gap_final_pct",
-    "yoy_growth",
-    "cagr_actual",
-    "cagr_required",
-    "cagr_remaining",
-    "projected_final",
-    "pace",
-    "task_progress",
-    "expected_progress",
-    "progress_index",
-]
-TEXT_COLUMNS = ["target_kind_final", "mode", "status", "trend", "note"]
 # Figures in the indicator's unit. Inputs are stored with 8 decimal places, so these are rounded to 8
 # places: that removes binary floating-point noise (522.8 − 530 is −7.2, not −7.2000000000000455)
 # and nothing the inputs could carry.
@@ -55,7 +33,7 @@ UNIT_COLUMNS = [
 ]
 UNIT_DECIMALS = 8
 KEY_COLUMNS = ["park_id", "plan_id", "plan_indicator_id", "year"]
-RESULT_COLUMNS = [*KEY_COLUMNS, "final_year", *FLOAT_COLUMNS, *TEXT_COLUMNS]
+RESULT_COLUMNS = [*KEY_COLUMNS, *FIGURE_COLUMNS]
 
 
 def progress_compute(inputs: ProgressInputs) -> pd.DataFrame:
