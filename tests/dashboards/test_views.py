@@ -424,3 +424,22 @@ def test_query_counts_do_not_grow_with_the_number_of_parks(client, yuxi, django_
     for url in urls:
         with django_assert_num_queries(before[url]):
             client.get(url)
+
+
+@pytest.mark.django_db
+def test_heatmap_counts_statuses_per_year_for_the_13th_plan(client):
+    from dashboards.views import STATUS_ORDER
+    from plans.services import progress_recompute
+
+    progress_recompute()
+    response = client.get("/dashboards/parks/yuxi-hitech/heatmap/", {"plan": "yuxi-13th-fyp"})
+    (row,) = response.context["per_year"]
+    counts = dict(zip(STATUS_ORDER, row["counts"], strict=True))
+    assert row["year"] == 2020
+    assert (counts["achieved"], counts["on_track"], counts["lagging"], counts["severely_lagging"]) == (
+        5,
+        1,
+        4,
+        2,
+    )
+    assert sum(counts.values()) == 12
