@@ -15,6 +15,7 @@ from django.db import connection
 
 from indicators.models import Indicator, Observation, Unit
 from parks.models import Park
+from plans.engine import FIGURE_COLUMNS
 from plans.models import Milestone, Plan, PlanIndicator, Target
 
 ADDITIVE_MEASURES = ("level", "annual_flow", "cumulative_flow")
@@ -266,39 +267,8 @@ def _engine_frames(
     )
 
 
-RECORD_FIELDS = [
-    "park",
-    "plan",
-    "indicator_code",
-    "indicator_name",
-    "unit",
-    "category",
-    "order",
-    "year",
-    "actual",
-    "target_year",
-    "target_final",
-    "final_year",
-    "base_value",
-    "completion_rate",
-    "gap_year",
-    "gap_year_pct",
-    "gap_final",
-    "gap_final_pct",
-    "yoy_growth",
-    "cagr_actual",
-    "cagr_required",
-    "cagr_remaining",
-    "task_progress",
-    "expected_progress",
-    "progress_index",
-    "pace",
-    "projected_final",
-    "mode",
-    "status",
-    "trend",
-    "note",
-]
+RECORD_IDENTITY = ["park", "plan", "indicator_code", "indicator_name", "unit", "category", "order"]
+RECORD_FIELDS = [*RECORD_IDENTITY, "year", *FIGURE_COLUMNS]
 
 
 def progress_records(*, plan: Plan, park: Park | None = None, year: int | None = None) -> list[dict]:
