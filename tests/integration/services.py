@@ -445,7 +445,6 @@ def point_celery_app(app, *, broker_url: str, eager: bool) -> None:
 
     The broker URL is read when the app first builds its connection pools, which it then keeps; drop
     them the way Celery does after a fork (``Celery._after_fork``) and the next publish builds new ones.
-    (The same as tests/integration/test_celery_worker.py, which this module must not import from.)
     """
     app.conf.task_always_eager = eager
     app.conf.broker_url = broker_url

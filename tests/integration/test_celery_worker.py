@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +37,7 @@ from plans.models import Plan, PlanIndicator, ProgressDirty, ProgressResult
 from plans.seeding import seed_load
 from plans.services import progress_recompute, progress_request_recompute
 from tests.conftest import require_service
+from tests.integration.services import point_celery_app, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -72,33 +73,6 @@ class Worker:
     def diagnostics(self) -> str:
         state = "running" if self.process.poll() is None else f"exited with {self.process.returncode}"
         return f"worker {self.nodename} {state}; its log ({self.log_path}):\n{self.log()}"
-
-
-def _point_app_at(app, *, broker_url: str, eager: bool) -> None:
-    """Send the test process's tasks to ``broker_url`` (eagerly or not).
-
-    The broker URL is read when the app first builds its connection pool, which it then keeps; Celery
-    has no public way to re-point a live app, so drop the cached pools the way Celery itself does after
-    a fork (``Celery._after_fork``), and the next publish builds them from the new URL.
-    """
-    app.conf.task_always_eager = eager
-    app.conf.broker_url = broker_url
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    amqp = app.__dict__.get("amqp")
-    if amqp is not None and amqp._producer_pool is not None:
-        amqp._producer_pool.force_close_all()
-        amqp._producer_pool = None
-
-
-def _wait_for(predicate: Callable[[], bool], *, timeout: float, interval: float = 0.2) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -161,7 +135,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Itera
         )
     worker = Worker(process=process, log_path=log_path, nodename=nodename.replace("%h", "", 1))
     try:
-        _point_app_at(app, broker_url=broker_url, eager=False)
+        point_celery_app(app, broker_url=broker_url, eager=False)
 
         def answers() -> bool:
             if process.poll() is not None:
@@ -170,13 +144,13 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Itera
             return any(name.startswith(worker.nodename) for reply in replies for name in reply)
 
         started = time.monotonic()
-        if not _wait_for(answers, timeout=WORKER_READY_TIMEOUT) or process.poll() is not None:
+        if not wait_for(answers, timeout=WORKER_READY_TIMEOUT) or process.poll() is not None:
             pytest.fail(f"the Celery worker did not become ready.\n{worker.diagnostics()}")
         print(f"Celery worker ready in {time.monotonic() - started:.1f} s")
         yield worker
     finally:
         _stop(process)
-        _point_app_at(app, broker_url=saved["broker_url"], eager=saved["task_always_eager"])
+        point_celery_app(app, broker_url=saved["broker_url"], eager=saved["task_always_eager"])
         # Transactional tests flush the database when they end; leave it seeded for later tests.
         with django_db_blocker.unblock():
             seed_load()
@@ -217,7 +191,7 @@ def _wait_for_result(worker: Worker, actual: float, status: str | None = None) -
         return result is not None and result.actual == actual and (status is None or result.status == status)
 
     started = time.monotonic()
-    if not _wait_for(reflected, timeout=RESULT_TIMEOUT):
+    if not wait_for(reflected, timeout=RESULT_TIMEOUT):
         result = _result()
         seen = None if result is None else (result.actual, result.status)
         outbox = list(ProgressDirty.objects.values_list("park_id", flat=True))
@@ -230,7 +204,7 @@ def _wait_for_result(worker: Worker, actual: float, status: str | None = None) -
 
 
 def _wait_for_empty_outbox(worker: Worker, park_id: int) -> None:
-    if not _wait_for(
+    if not wait_for(
         lambda: not ProgressDirty.objects.filter(park_id=park_id).exists(), timeout=RESULT_TIMEOUT
     ):
         pytest.fail(f"the outbox row of park {park_id} is still there.\n{worker.diagnostics()}")
@@ -249,7 +223,7 @@ def test_saving_an_observation_updates_the_stored_results_through_the_worker(cel
     assert after.updated_at > before.updated_at
     _wait_for_empty_outbox(celery_worker, park_id)
     # The worker did it, not an eager call in this process: it logged the task's success.
-    assert _wait_for(lambda: TASK_DONE.search(celery_worker.log()) is not None, timeout=5), (
+    assert wait_for(lambda: TASK_DONE.search(celery_worker.log()) is not None, timeout=5), (
         f"no successful recompute_park in the worker's log.\n{celery_worker.diagnostics()}"
     )
 
