@@ -162,7 +162,8 @@ def _plan_context(request: HttpRequest, park: Park):
     return plans, plan
 
 
-def park_overview(request: HttpRequest, code: str) -> HttpResponse:
+def _park_plan_page(request: HttpRequest, code: str):
+    """The park (or a refusal), its chosen plan and the context every per-plan park page starts from."""
     try:
         park = selectors.park_for_user(request.user, code)
     except selectors.ParkNotVisible:
@@ -175,6 +176,14 @@ def park_overview(request: HttpRequest, code: str) -> HttpResponse:
         "plan": plan,
         "page_title": _park_name(park),
     }
+    return park, plan, context
+
+
+def park_overview(request: HttpRequest, code: str) -> HttpResponse:
+    page = _park_plan_page(request, code)
+    if isinstance(page, HttpResponse):
+        return page
+    park, plan, context = page
     if plan is None:
         return _render(request, "dashboards/park.html", context)
 
@@ -352,18 +361,10 @@ def _table_rows(table: pd.DataFrame, series: dict[int, dict], park: Park, plan, 
 
 
 def heatmap(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        park = selectors.park_for_user(request.user, code)
-    except selectors.ParkNotVisible:
-        return _denied(request)
-    plans, plan = _plan_context(request, park)
-    context = {
-        "park": park,
-        "park_name": _park_name(park),
-        "plans": plans,
-        "plan": plan,
-        "page_title": _park_name(park),
-    }
+    page = _park_plan_page(request, code)
+    if isinstance(page, HttpResponse):
+        return page
+    park, plan, context = page
     if plan is None:
         return _render(request, "dashboards/heatmap.html", context)
     pis = frames.labelled(selectors.plan_indicator_frame(plan), english=_english())
