@@ -56,7 +56,7 @@ PREPARE = """
 from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from parks.models import Park, ParkRole
-from plans.services import progress_recompute
+from progress.services import progress_recompute
 
 user, _ = get_user_model().objects.get_or_create(username="bench-viewer")
 ParkRole.objects.get_or_create(user=user, park=Park.objects.get(code="{park}"), role="viewer")

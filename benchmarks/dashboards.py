@@ -66,9 +66,10 @@ def prepare(*, demo: bool) -> dict:
     from django.core.management import call_command
 
     from dashboards.services import demo_data_create
-    from plans.models import PlanIndicator, ProgressResult
+    from plans.models import PlanIndicator
     from plans.seeding import seed_load
-    from plans.services import progress_recompute
+    from progress.models import ProgressResult
+    from progress.services import progress_recompute
 
     call_command("migrate", verbosity=0)
     seed_load()

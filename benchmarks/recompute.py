@@ -6,7 +6,7 @@ observations, with plans and targets) in a dedicated PostgreSQL database, then t
 
 1. a raw read of the observations: ``COPY (SELECT park_id, indicator_id, year, value FROM
    indicators_observation) TO STDOUT`` (the floor: what it costs just to get the numbers out),
-2. the full recompute, ``plans.services.progress_recompute()`` (read + compute + write),
+2. the full recompute, ``progress.services.progress_recompute()`` (read + compute + write),
 3. a second full recompute (nothing changed, so nothing should be written),
 4. a one-park recompute, ``progress_recompute(park_ids=[one park])``, after one of its observations
    changed.
@@ -676,8 +676,8 @@ def measure(n_parks: int) -> tuple[list[tuple[str, float, tuple | None, str, boo
     from django.utils import timezone
 
     from parks.models import Park
-    from plans.models import ProgressResult
-    from plans.services import progress_recompute
+    from progress.models import ProgressResult
+    from progress.services import progress_recompute
 
     rows: list[tuple[str, float, tuple | None, str, bool | None]] = []
     notes: list[str] = []
@@ -763,7 +763,7 @@ def measure(n_parks: int) -> tuple[list[tuple[str, float, tuple | None, str, boo
 
 def breakdown() -> list[tuple[str, float, tuple]]:
     """One more full recompute, phase by phase: the selector's read, the engine (with the selector
-    notes), and the store (private ``plans.services._store``, so this may need updating with it)."""
+    notes), and the store (private ``progress.services._store``, so this may need updating with it)."""
     from django.db import transaction
 
     from plans import selectors, services
@@ -777,9 +777,9 @@ def breakdown() -> list[tuple[str, float, tuple]]:
 
     write, write_cpu, _ = timed(store)
     return [
-        ("selector read: plans.selectors.progress_inputs()", read, read_cpu),
-        ("compute: plans.services.progress_compute()", compute, compute_cpu),
-        ("store: plans.services._store() in a transaction", write, write_cpu),
+        ("selector read: progress.selectors.progress_inputs()", read, read_cpu),
+        ("compute: progress.services.progress_compute()", compute, compute_cpu),
+        ("store: progress.services._store() in a transaction", write, write_cpu),
     ]
 
 
@@ -814,7 +814,8 @@ def print_table(rows: list[tuple[str, float, tuple | None, str, bool | None]]) -
 def counts() -> dict[str, int]:
     from indicators.models import Observation
     from parks.models import Park
-    from plans.models import Plan, PlanIndicator, ProgressResult, Target
+    from plans.models import Plan, PlanIndicator, Target
+    from progress.models import ProgressResult
 
     return {
         "parks (synthetic)": Park.objects.filter(is_synthetic=True).count(),

@@ -7,10 +7,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from api.docs import LocalRedocView
-from indicators.api import CategoryViewSet, IndicatorViewSet, ObservationViewSet, UnitViewSet
+from core.api.docs import LocalRedocView
+from entry.api import ObservationViewSet
+from indicators.api import CategoryViewSet, IndicatorViewSet, UnitViewSet
 from parks.api import ParkViewSet
-from plans.api import PlanViewSet, ProgressViewSet, TargetViewSet
+from plans.api import PlanViewSet, TargetViewSet
+from progress.api import ProgressViewSet
 
 app_name = "api"
 

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config.health import healthz
+from entry.views import home
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -11,8 +12,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include("config.api_urls")),
-    path("entry/", include("indicators.urls")),
+    path("entry/", include("entry.urls")),
     path("plans/", include("plans.urls")),
     path("dashboards/", include("dashboards.urls")),
-    path("", include("parks.urls")),
+    path("", home, name="home"),
 ]

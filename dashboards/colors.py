@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plans.models import ProgressResult
+from progress.models import ProgressResult
 
 Status = ProgressResult.Status
 

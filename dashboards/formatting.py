@@ -1,6 +1,6 @@
 """Numbers as people read them on the dashboards: the stored value, without float noise or padding.
 
-Stored figures in the indicator's unit carry at most 8 decimal places (plans.services rounds them), so
+Stored figures in the indicator's unit carry at most 8 decimal places (progress.services rounds them), so
 ``number`` prints them exactly: 522.8, 60756, 0.078; never 522.80000000 or 5.228e2. Ratios are fractions
 in the database and percentages on screen.
 """

@@ -1,7 +1,7 @@
 """Reads for the dashboards: who may see a park, and the engine's stored results as DataFrames.
 
 Every function runs a fixed number of queries, whatever the number of indicators, years or parks. Nothing
-here computes progress: the figures are the ones ``plans.services.progress_recompute`` stored. Querysets
+here computes progress: the figures are the ones ``progress.services.progress_recompute`` stored. Querysets
 become DataFrames here (and Decimals become floats here), so that ``dashboards.frames`` and
 ``dashboards.charts`` never touch the ORM.
 """
@@ -17,8 +17,9 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from indicators.models import Indicator, Observation
 from parks.models import Park, ParkRole, RegionScope
 from parks.permissions import is_admin, public_or_readable_parks
-from plans.engine import FIGURE_COLUMNS, TEXT_FIGURES
-from plans.models import Plan, PlanIndicator, ProgressResult, Target
+from plans.models import Plan, PlanIndicator, Target
+from progress.engine import FIGURE_COLUMNS, TEXT_FIGURES
+from progress.models import ProgressResult
 
 ANCESTOR_DEPTH = 5  # parks deeper than this under a public park fall back to parks.permissions
 _ANCESTORS = "__".join(["parent"] * ANCESTOR_DEPTH)

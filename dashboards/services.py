@@ -21,8 +21,9 @@ from simple_history.utils import bulk_create_with_history
 from indicators.models import Indicator, Observation, Unit
 from indicators.units import convert
 from parks.models import Park
-from plans.models import Milestone, Plan, PlanIndicator, ProgressResult, Target
-from plans.services import progress_recompute
+from plans.models import Milestone, Plan, PlanIndicator, Target
+from progress.models import ProgressResult
+from progress.services import progress_recompute
 
 SOURCE = "合成演示数据（synthetic demo data）"
 NOTE = "由 manage.py demo_data 生成；不是园区填报的数据。"

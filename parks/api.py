@@ -10,8 +10,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 
-from api.cache import entry_get, entry_set, request_generation
-from api.formats import ApiViewMixin, Column, DecimalString
+from core.api.formats import ApiViewMixin, Column, DecimalString
+from core.cache import entry_get, entry_set, request_generation
 from parks.models import Park
 from parks.permissions import is_admin, public_or_readable_parks, readable_parks
 

@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from indicators.formatting import decimal_str
+from core.admin_mixins import RecomputeOnChangeMixin
+from core.formatting import decimal_str
 
-from .admin_mixins import RecomputeOnChangeMixin
 from .models import Milestone, Plan, PlanIndicator, Target
 
 

@@ -30,7 +30,7 @@ class PlanForm(forms.Form):
     note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean_milestones(self):
-        from indicators.workflow import Invalid
+        from core.errors import Invalid
 
         try:
             return parse_milestones(self.cleaned_data["milestones"])

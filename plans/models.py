@@ -2,7 +2,6 @@
 
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import VALUE_DECIMAL_PLACES, VALUE_MAX_DIGITS, YEAR_MAX, YEAR_MIN
@@ -180,96 +179,3 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_indicator} · {self.year} · {self.wording or self.value}"
-
-
-class ProgressResult(models.Model):
-    """The progress engine's figures for one plan indicator in one year (see plans.engine).
-
-    Rebuilt by the engine, never edited. Values in the indicator's unit (``actual``, targets, gaps)
-    are the plan indicator's unit; ratios are fractions (0.0208, not 2.08). Derived figures are
-    stored as double precision: roots and logarithms have no exact decimal, and a float64 holds
-    every input of up to 15 significant digits exactly enough to print it back unchanged.
-    """
-
-    class Status(models.TextChoices):
-        ACHIEVED = "achieved", _("已完成")
-        AHEAD = "ahead", _("超前")
-        ON_TRACK = "on_track", _("符合预期")
-        LAGGING = "lagging", _("滞后")
-        SEVERELY_LAGGING = "severely_lagging", _("严重滞后")
-        REGRESSING = "regressing", _("倒退")
-        NO_TARGET = "no_target", _("无目标")
-        INSUFFICIENT_DATA = "insufficient_data", _("数据不足")
-
-    class Mode(models.TextChoices):
-        INDEX = "index", _("进度指数")
-        COMPLETION = "completion", _("完成率")
-
-    park = models.ForeignKey("parks.Park", on_delete=models.CASCADE, related_name="+")
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="progress_results")
-    plan_indicator = models.ForeignKey(
-        PlanIndicator, on_delete=models.CASCADE, related_name="progress_results"
-    )
-    year = models.PositiveSmallIntegerField(_("年份"))
-    actual = models.FloatField(_("实际值"), null=True)
-    base_value = models.FloatField(_("基期值"), null=True)
-    target_year = models.FloatField(_("当年目标"), null=True)
-    target_final = models.FloatField(_("节点目标"), null=True)
-    final_year = models.PositiveSmallIntegerField(_("目标节点年份"), null=True)
-    target_kind_final = models.CharField(_("节点目标类型"), max_length=16, blank=True)
-    compared_actual = models.FloatField(_("比较值"), null=True)
-    completion_rate = models.FloatField(_("完成率"), null=True)
-    gap_year = models.FloatField(_("与当年目标差距"), null=True)
-    gap_year_pct = models.FloatField(_("与当年目标差距（%）"), null=True)
-    gap_final = models.FloatField(_("与节点目标差距"), null=True)
-    gap_final_pct = models.FloatField(_("与节点目标差距（%）"), null=True)
-    yoy_growth = models.FloatField(_("同比增长"), null=True)
-    cagr_actual = models.FloatField(_("实际年均增长"), null=True)
-    cagr_required = models.FloatField(_("规划要求年均增长"), null=True)
-    cagr_remaining = models.FloatField(_("剩余年份所需年均增长"), null=True)
-    projected_final = models.FloatField(_("按现速度预计节点值"), null=True)
-    pace = models.FloatField(_("速度比"), null=True)
-    task_progress = models.FloatField(_("任务进度"), null=True)
-    expected_progress = models.FloatField(_("应达进度"), null=True)
-    progress_index = models.FloatField(_("进度指数"), null=True)
-    mode = models.CharField(_("判定方式"), max_length=16, choices=Mode.choices, blank=True)
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices)
-    trend = models.CharField(_("趋势"), max_length=32, blank=True)
-    note = models.TextField(_("说明"), blank=True)
-    # A hash of every figure above: a recompute compares it and writes only the rows that changed.
-    fingerprint = models.BigIntegerField(_("指纹"), null=True, editable=False)
-    # When these figures last changed; an unchanged recompute leaves the row alone.
-    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("进度结果")
-        verbose_name_plural = _("进度结果")
-        ordering = ["plan", "plan_indicator__order", "year"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["park", "plan", "plan_indicator", "year"], name="progress_result_unique_key"
-            ),
-        ]
-        indexes = [models.Index(fields=["park", "plan", "year"], name="progress_park_plan_year")]
-
-    def __str__(self) -> str:
-        return f"{self.plan_indicator} · {self.year} · {self.status}"
-
-
-class ProgressDirty(models.Model):
-    """Outbox: a park whose progress must be recomputed.
-
-    Written in the same transaction as the data change, so a recompute request is never lost even
-    when the broker is down; a task claims the row (a conditional DELETE) and recomputes, and a
-    periodic job drains whatever is left.
-    """
-
-    park = models.OneToOneField("parks.Park", on_delete=models.CASCADE, related_name="+")
-    requested_at = models.DateTimeField(_("请求时间"))
-
-    class Meta:
-        verbose_name = _("待重算园区")
-        verbose_name_plural = _("待重算园区")
-
-    def __str__(self) -> str:
-        return f"{self.park_id} @ {self.requested_at:%Y-%m-%d %H:%M:%S}"

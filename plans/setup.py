@@ -20,15 +20,15 @@ from django.db.models import Max
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from indicators import excel
-from indicators.formatting import decimal_str
-from indicators.imports import name_variants
+from core.errors import Invalid, NotAllowed
+from core.formatting import decimal_str
+from core.outbox import request_recompute
 from indicators.models import Category, Indicator, IndicatorAlias, Unit
-from indicators.workflow import Invalid, NotAllowed
+from indicators.names import name_variants
 from parks.models import Park
 from parks.permissions import is_admin
+from plans import excel
 from plans.models import Milestone, Plan, PlanIndicator, Target
-from plans.services import progress_request_recompute
 from plans.target_text import ParsedTarget, TargetTextError, parse_target, same_target, target_text
 
 MEASURE_WORDS = [
@@ -131,7 +131,7 @@ def plan_save(
     for year, label in sorted(wanted.items()):
         Milestone.objects.update_or_create(plan=plan, year=year, defaults={"label": label})
     for park_id in {plan.park_id, old_park_id} - {None}:
-        progress_request_recompute(park_id=park_id)
+        request_recompute(park_ids=[park_id])
     return plan
 
 
@@ -254,7 +254,7 @@ def plan_indicator_add(
         nature=nature or indicator.nature,
         source=_("规划设置"),
     )
-    progress_request_recompute(park_id=plan.park_id)
+    request_recompute(park_ids=[plan.park_id])
     return pi
 
 
@@ -330,7 +330,7 @@ def plan_indicators_update(*, user, plan: Plan, rows: list[PlanIndicatorEdit]) -
         pi.unit, pi.nature = row.unit, row.nature
         pi.save()
         changed += before != (pi.order, pi.category_printed, pi.name_printed, pi.unit_id, pi.nature)
-    progress_request_recompute(park_id=plan.park_id)
+    request_recompute(park_ids=[plan.park_id])
     return changed + sum(r.delete for r in rows)
 
 
@@ -399,7 +399,7 @@ def plan_targets_save(*, user, plan: Plan, cells: list[TargetCell]) -> dict[str,
     for target in writes:
         target.save()
     if writes or deletes:
-        progress_request_recompute(park_id=plan.park_id)
+        request_recompute(park_ids=[plan.park_id])
     return {"saved": len(writes), "deleted": len(deletes)}
 
 
@@ -776,7 +776,7 @@ def plan_table_commit(
                 counts["targets"] += 1
     except (IntegrityError, PlanIndicator.DoesNotExist, Indicator.DoesNotExist) as exc:
         raise Invalid(_("规划在预览之后已被修改，请重新上传文件")) from exc
-    progress_request_recompute(park_id=plan.park_id)
+    request_recompute(park_ids=[plan.park_id])
     return counts
 
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from indicators.formatting import decimal_str
+from core.formatting import decimal_str
 
 NUMBER = r"[-+]?\d[\d,，]*(?:\.\d+)?"
 PERCENT_KINDS = ("cagr", "reduction")  # stored as fractions, written as percentages

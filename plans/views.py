@@ -14,11 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from indicators.excel import BLANK_MARKS, excel_number, write_long_xlsx
-from indicators.forms import UploadForm
+from core.errors import DomainError, Invalid, NotAllowed
+from core.forms import UploadForm
 from indicators.models import Indicator, Observation, Unit
-from indicators.workflow import Invalid, NotAllowed, WorkflowError
 from parks.permissions import public_or_readable_parks, readable_parks
+from plans.excel import BLANK_MARKS, excel_number, write_long_xlsx
 from plans.forms import AddIndicatorForm, PlanForm
 from plans.models import Plan, PlanIndicator, Target
 from plans.setup import (
@@ -381,7 +381,7 @@ def plan_upload_confirm(request: HttpRequest, code: str) -> HttpResponse:
         counts = plan_table_commit(user=request.user, plan=plan, payload=payload, choices=choices)
     except NotAllowed as exc:
         raise PermissionDenied(exc.message) from exc
-    except WorkflowError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message + _("（未保存任何修改）"))
         return redirect("plans:upload", code=plan.code)
     messages.success(

@@ -164,7 +164,7 @@ def fresh_cache(settings):
 def yuxi_progress(db):
     """Yuxi's stored progress: the 13th plan judged in 2020 has lagging and achieved indicators."""
     from parks.models import Park
-    from plans.services import progress_recompute
+    from progress.services import progress_recompute
 
     progress_recompute(park_ids=[Park.objects.get(code="yuxi-hitech").pk])
 
@@ -274,8 +274,8 @@ def test_plan_layout_export_reimports_under_english():
     """The plan layout is written in Chinese in every UI language, so an English user's export re-imports."""
     from django.contrib.auth import get_user_model
 
-    from indicators.sheets import sheet_build
-    from indicators.uploads import export_plan_workbook, upload_preview
+    from entry.selectors import sheet_build
+    from entry.uploads import export_plan_workbook, upload_preview
     from parks.models import Park
 
     admin = get_user_model().objects.create_superuser("root", "root@example.gov.cn", "a-long-password-1")

@@ -40,9 +40,12 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "core",
     "parks",
     "indicators",
     "plans",
+    "progress",
+    "entry",
     "dashboards",
 ]
 
@@ -202,7 +205,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ParkTrack <parktrack@
 SITE_URL = os.environ.get("SITE_URL", "")
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ApiAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "COERCE_DECIMAL_TO_STRING": True,
     # Token first, so an anonymous request is answered 401 with "WWW-Authenticate: Token".
@@ -211,14 +214,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["api.formats.DecimalJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.formats.DecimalJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PAGINATION_CLASS": "api.formats.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.formats.Pagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -246,7 +249,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ObservationStatusEnum": "indicators.models.Observation.Status",
-        "ProgressStatusEnum": "plans.models.ProgressResult.Status",
+        "ProgressStatusEnum": "progress.models.ProgressResult.Status",
         "NatureEnum": "plans.models.PlanIndicator.Nature",
         "ParkKindEnum": "parks.models.Park.Kind",
         "PlanKindEnum": "plans.models.Plan.Kind",

@@ -2,7 +2,7 @@
 
 from django import template
 
-from indicators.formatting import decimal_str
+from core.formatting import decimal_str
 
 register = template.Library()
 

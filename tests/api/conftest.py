@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from indicators.models import Indicator, Observation
 from parks.models import Park, ParkRole, RegionScope
-from plans.services import progress_recompute
+from progress.services import progress_recompute
 
 PARK = "yuxi-hitech"  # public (is_public), with zones
 OTHER_PARK = "wenshan-hitech"

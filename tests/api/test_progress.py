@@ -8,7 +8,7 @@ from django.utils.http import http_date
 
 from indicators.models import Indicator, Observation
 from parks.models import Park
-from plans.services import progress_recompute
+from progress.services import progress_recompute
 
 pytestmark = pytest.mark.django_db
 
@@ -206,8 +206,8 @@ def test_an_unchanged_recompute_keeps_the_etag(anon, progress):
 
 
 def test_the_list_rows_are_exactly_what_the_documented_serializer_gives(progress):
-    from plans.api import PROGRESS_OWN, PROGRESS_RELATED, ProgressSerializer, progress_rows
-    from plans.models import ProgressResult
+    from progress.api import PROGRESS_OWN, PROGRESS_RELATED, ProgressSerializer, progress_rows
+    from progress.models import ProgressResult
 
     results = ProgressResult.objects.filter(park__code="yuxi-hitech").order_by("pk")
     documented = ProgressSerializer(results, many=True).data

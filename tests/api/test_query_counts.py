@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from indicators.models import Category, Indicator, IndicatorAlias, Observation, Unit
 from parks.models import Park
 from plans.models import Milestone, Plan, PlanIndicator, Target
-from plans.services import progress_recompute
+from progress.services import progress_recompute
 
 pytestmark = pytest.mark.django_db
 

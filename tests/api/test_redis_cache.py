@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from indicators.models import Indicator, Observation
-from plans.services import progress_recompute
+from progress.services import progress_recompute
 from tests.conftest import require_service
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]

@@ -6,7 +6,7 @@ import pytest
 
 from indicators.models import Indicator, Observation
 from parks.models import Park, ParkRole, RegionScope
-from plans.services import progress_recompute
+from progress.services import progress_recompute
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from dashboards import colors, formatting, frames
 from dashboards.sparklines import sparkline
-from plans.models import ProgressResult
+from progress.models import ProgressResult
 
 # Machado, Oliveira & Fernandes (2009), severity 1.0, applied to linear RGB.
 SIMULATIONS = {

@@ -10,7 +10,8 @@ from dashboards import charts
 from dashboards.services import SOURCE
 from indicators.models import Observation
 from parks.models import Park
-from plans.models import Plan, ProgressResult
+from plans.models import Plan
+from progress.models import ProgressResult
 
 pytestmark = pytest.mark.django_db
 

@@ -429,7 +429,7 @@ def test_query_counts_do_not_grow_with_the_number_of_parks(client, yuxi, django_
 @pytest.mark.django_db
 def test_heatmap_counts_statuses_per_year_for_the_13th_plan(client):
     from dashboards.views import STATUS_ORDER
-    from plans.services import progress_recompute
+    from progress.services import progress_recompute
 
     progress_recompute()
     response = client.get("/dashboards/parks/yuxi-hitech/heatmap/", {"plan": "yuxi-13th-fyp"})

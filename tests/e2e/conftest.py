@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 
 from plans.seeding import seed_load
-from plans.services import progress_recompute
+from progress.services import progress_recompute
 from tests.conftest import require_service
 
 CHROMIUM = "/usr/bin/chromium"

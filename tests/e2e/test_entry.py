@@ -10,7 +10,8 @@ import pytest
 
 from indicators.models import Observation
 from parks.models import ParkRole
-from plans.models import PlanIndicator, ProgressResult, Target
+from plans.models import PlanIndicator, Target
+from progress.models import ProgressResult
 from tests.e2e.conftest import screenshot
 from tests.entry.factories import PASSWORD, approved, user_with_role
 

@@ -11,9 +11,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
+from entry.services import observation_save_draft
+from entry.uploads import upload_commit, upload_preview
 from indicators.models import Observation
-from indicators.uploads import upload_commit, upload_preview
-from indicators.workflow import observation_save_draft
 from parks.models import Park
 from tests.entry.factories import approved
 from tests.entry.test_sheet import text
@@ -423,8 +423,8 @@ def test_only_staff_upload(client, reviewer):
 
 def test_services_directly_zero_changes_for_every_seeded_sheet(admin):
     """The round trip holds for every park and year the seeds fill (2015, 2020 and the plans' years)."""
-    from indicators.sheets import sheet_build
-    from indicators.uploads import export_plan_workbook
+    from entry.selectors import sheet_build
+    from entry.uploads import export_plan_workbook
 
     for code in ("yuxi-hitech", "xishuangbanna-parks", "wenshan-hitech"):
         park = Park.objects.get(code=code)

@@ -10,8 +10,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.errors import Invalid
 from indicators.models import Indicator, Unit
-from indicators.workflow import Invalid
 from plans.models import Milestone, Plan, PlanIndicator, Target
 from plans.setup import TargetCell, plan_targets_save
 from tests.entry.factories import user_with_role

@@ -10,10 +10,11 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from indicators.models import Observation, ReportingPeriod
-from indicators.reminders import reminders_send
-from indicators.sheets import sheet_build
-from indicators.tasks import send_reminders
+from entry.models import ReportingPeriod
+from entry.reminders import reminders_send
+from entry.selectors import sheet_build
+from entry.tasks import send_reminders
+from indicators.models import Observation
 from parks.models import Park, ParkRole
 from tests.entry.factories import approved, user_with_role
 from tests.entry.test_sheet import text

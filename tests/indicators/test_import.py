@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from openpyxl import Workbook
 
 from indicators.models import Observation
-from plans.models import ProgressDirty, ProgressResult
+from progress.models import ProgressDirty, ProgressResult
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from indicators.models import Indicator, Observation
-from indicators.workflow import (
+from entry.services import (
     Conflict,
     EntryRow,
     Invalid,
@@ -29,9 +28,10 @@ from indicators.workflow import (
     observation_save_draft,
     observation_submit,
 )
+from indicators.models import Indicator, Observation
 from parks.models import Park, ParkRole
-from plans.models import ProgressResult
-from plans.services import progress_recompute
+from progress.models import ProgressResult
+from progress.services import progress_recompute
 from tests.entry.factories import approved, snapshot, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -491,7 +491,7 @@ def test_bulk_services_stop_at_once_on_a_permission_error(reviewer, staff, yuxi,
 
 
 def test_the_existing_bulk_drafts_service_is_all_or_nothing_too(staff, yuxi, gdp):
-    from indicators.workflow import DraftRow
+    from entry.services import DraftRow
 
     count = Observation.objects.count()
     with pytest.raises(Invalid):

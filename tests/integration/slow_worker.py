@@ -23,7 +23,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 django.setup()
 
 from config.celery_app import app  # noqa: E402
-from plans import services  # noqa: E402
+from progress import services  # noqa: E402
 
 MARKER = os.environ["PARKTRACK_TEST_SLOW_MARKER"]
 SLEEP_SECONDS = float(os.environ.get("PARKTRACK_TEST_SLOW_SECONDS", "60"))

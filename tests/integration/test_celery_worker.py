@@ -33,9 +33,10 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from indicators.models import Observation
-from plans.models import Plan, PlanIndicator, ProgressDirty, ProgressResult
+from plans.models import Plan, PlanIndicator
 from plans.seeding import seed_load
-from plans.services import progress_recompute, progress_request_recompute
+from progress.models import ProgressDirty, ProgressResult
+from progress.services import progress_recompute, progress_request_recompute
 from tests.conftest import require_service
 from tests.integration.services import point_celery_app, wait_for
 

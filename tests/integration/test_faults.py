@@ -34,19 +34,20 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
-from indicators import workflow
-from indicators.models import Indicator, Observation
-from indicators.workflow import (
+from entry import services as workflow
+from entry.services import (
     Conflict,
     observation_approve,
     observation_revise,
     observation_save_draft,
     observation_submit,
 )
+from indicators.models import Indicator, Observation
 from parks.models import Park, ParkRole
-from plans.models import Plan, PlanIndicator, ProgressDirty, ProgressResult
+from plans.models import Plan, PlanIndicator
 from plans.seeding import seed_load
-from plans.services import progress_recompute
+from progress.models import ProgressDirty, ProgressResult
+from progress.services import progress_recompute
 from tests.conftest import require_service
 from tests.integration.services import (
     SESSION_ONLY_VARIABLES,
@@ -251,7 +252,7 @@ def test_redis_stopped_while_staff_save_the_recompute_runs_once_redis_is_back(
         assert redis.client().llen("celery") == 1
 
         redis.stop()
-        with caplog.at_level(logging.WARNING, logger="plans.services"):
+        with caplog.at_level(logging.WARNING, logger="progress.services"):
             started = time.monotonic()
             approved = _revise_and_approve(people, "530")
             elapsed = time.monotonic() - started
@@ -269,7 +270,7 @@ def test_redis_stopped_while_staff_save_the_recompute_runs_once_redis_is_back(
         worker = start_worker(
             group, "worker", WorkerSpec(broker_url=redis.url(0), database_url=_test_database_url())
         )
-        from plans.tasks import drain_outbox
+        from progress.tasks import drain_outbox
 
         drain_outbox.delay()
 
@@ -306,7 +307,7 @@ def test_redis_hung_while_staff_save_the_save_returns_within_a_bounded_time(
         watchdog = threading.Timer(HUNG_BROKER_WATCHDOG, redis.current.kill)  # frees a stuck publish
         watchdog.start()
         try:
-            with caplog.at_level(logging.WARNING, logger="plans.services"):
+            with caplog.at_level(logging.WARNING, logger="progress.services"):
                 started = time.monotonic()
                 approved = _revise_and_approve(people, "530")
                 elapsed = time.monotonic() - started

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal, assert_series_equal
 
-from plans.engine import OUTPUT_COLUMNS, STATUSES, compute_progress
+from progress.engine import OUTPUT_COLUMNS, STATUSES, compute_progress
 
 ITEM_DEFAULTS = {
     "base_year": 2020,

@@ -11,8 +11,9 @@ from django.db import transaction
 
 from indicators.models import Indicator, Observation
 from parks.models import Park
-from plans import services
-from plans.models import PlanIndicator, ProgressDirty, ProgressResult, Target
+from plans.models import PlanIndicator, Target
+from progress import services
+from progress.models import ProgressDirty, ProgressResult
 
 pytestmark = pytest.mark.django_db
 
@@ -204,7 +205,7 @@ def test_a_recompute_request_waits_for_commit_and_a_burst_runs_once(
 def test_broker_down_keeps_the_request_in_the_outbox_until_drained(
     yuxi, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from plans import tasks
+    from progress import tasks
 
     def broker_down(*args, **kwargs):
         raise ConnectionError("redis unreachable")
@@ -263,8 +264,8 @@ def test_cumulative_flow_without_base_is_judged_against_time_progress():
 
 
 def test_an_unchanged_recompute_writes_nothing_and_a_change_writes_only_its_rows(yuxi, monkeypatch):
-    from plans.selectors import park_scope, progress_inputs
-    from plans.services import progress_compute
+    from progress.selectors import park_scope, progress_inputs
+    from progress.services import progress_compute
 
     services.progress_recompute(park_ids=[yuxi.pk])
     stored = {

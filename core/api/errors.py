@@ -1,0 +1,124 @@
+"""The one error body of the API, and the DRF exception handler that produces it.
+
+Every 4xx, whatever the endpoint::
+
+    {"code": "invalid", "message": "请求数据有误（共 2 处）",
+     "errors": [{"field": "value", "message": "…", "code": "invalid", "row": 3}]}
+
+``code`` is stable for machines; ``message`` follows Accept-Language (Chinese by default, English with
+``Accept-Language: en``); ``errors`` name the field (a dotted path for nested input) and, for bulk
+requests, the 0-based ``row``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, serializers
+from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
+
+
+def _flatten(detail, path: tuple = ()):
+    """Yield (path, ErrorDetail) pairs from DRF's nested error structure."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            yield from _flatten(value, (*path, key))
+    elif isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            for item in detail:
+                yield path, item
+        else:
+            for index, item in enumerate(detail):
+                yield from _flatten(item, (*path, index))
+    else:
+        yield path, detail
+
+
+def _error_item(path: tuple, message) -> dict:
+    parts = [p for p in path if p != "non_field_errors"]
+    item: dict = {}
+    # Bulk requests carry their rows under "rows": the row index is its own key.
+    if len(parts) >= 2 and parts[0] == "rows" and isinstance(parts[1], int):
+        item["row"] = parts[1]
+        parts = parts[2:]
+    elif len(parts) == 1 and parts[0] == "rows":
+        parts = ["rows"]
+    field = ".".join(str(p) for p in parts) or None
+    return {
+        "field": field,
+        "message": str(message),
+        "code": getattr(message, "code", None) or "invalid",
+        **item,
+    }
+
+
+def error_body(code: str, message: str, errors: list[dict] | None = None) -> dict:
+    return {"code": code, "message": message, "errors": errors or []}
+
+
+def exception_handler(exc, context):
+    """DRF exceptions, the workflow's refusals and database refusals as one error body."""
+    # Imported here: DRF's views import this module's settings, and the workflow imports the apps.
+    from rest_framework.views import exception_handler as drf_exception_handler
+    from rest_framework.views import set_rollback
+
+    from core.errors import DomainError
+
+    if isinstance(exc, DomainError):
+        set_rollback()
+        errors = [
+            {"field": e.get("field"), "message": str(e.get("message", "")), "code": exc.code}
+            | ({"row": e["row"]} if "row" in e else {})
+            for e in exc.errors
+        ]
+        return Response(error_body(exc.code, str(exc.message), errors), status=exc.status)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    if isinstance(exc, IntegrityError):
+        logger.info("database refused a write: %s", exc)
+        set_rollback()
+        return Response(error_body("conflict", _("数据库拒绝了这次写入（与现有数据冲突）")), status=409)
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = [_error_item(path, message) for path, message in _flatten(exc.detail)]
+        message = (
+            errors[0]["message"]
+            if len(errors) == 1
+            else _("请求数据有误（共 %(n)s 处）") % {"n": len(errors)}
+        )
+        response.data = error_body("invalid", message, errors)
+        return response
+    codes = exc.get_codes()
+    code = codes if isinstance(codes, str) else exc.default_code
+    detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+    response.data = error_body(code, str(detail))
+    return response
+
+
+class ErrorItemSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_null=True, help_text="字段路径（嵌套输入用点号连接），无则为 null")
+    message = serializers.CharField()
+    code = serializers.CharField(required=False)
+    row = serializers.IntegerField(required=False, help_text="批量请求中的行号（从 0 开始）")
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="机器可读的错误代码，如 invalid、not_found、permission_denied")
+    message = serializers.CharField(help_text="错误说明（按 Accept-Language：中文或英文）")
+    errors = ErrorItemSerializer(many=True)

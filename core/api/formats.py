@@ -1,0 +1,247 @@
+"""How data goes in and out: exact decimals, pagination, and CSV/XLSX exports of every list."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, parsers, renderers, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from core.formatting import decimal_str
+
+EXPORT_FORMATS = ("csv", "xlsx")
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+# CSV and XLSX exports are for whole tables: a bigger page, still capped.
+EXPORT_PAGE_SIZE = 10_000
+
+
+class DecimalJSONParser(parsers.JSONParser):
+    """JSON with numbers read as Decimal, so 522.8 arrives as Decimal('522.8'), never as a float."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        encoding = parser_context.get("encoding", "utf-8")
+        try:
+            text = io.TextIOWrapper(stream, encoding=encoding).read() if stream is not None else ""
+            return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # too deeply nested: RecursionError
+            raise exceptions.ParseError(_("JSON 解析错误：%(error)s") % {"error": exc}) from exc
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number")
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    """A stored decimal as people wrote it: 522.8, not 522.80000000 (None stays None)."""
+    return None if value is None else decimal_str(value)
+
+
+class DecimalString(serializers.DecimalField):
+    """A DecimalField that reads strings or numbers and writes the shortest exact string ("522.8")."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 24)
+        kwargs.setdefault("decimal_places", 8)
+        kwargs.setdefault("coerce_to_string", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            value = Decimal(str(value))
+        return decimal_text(value)
+
+
+class FiniteFloat(serializers.FloatField):
+    """A stored double as a JSON number (Python's repr: 522.8 stays 522.8); NaN and ±inf become null."""
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        value = float(value)
+        return value if math.isfinite(value) else None
+
+
+class Pagination(PageNumberPagination):
+    """Page-numbered lists, 50 a page by default, ``page_size`` up to 500 (up to 10,000 for CSV and
+    XLSX exports, whose default page is the whole table up to that cap). The total is also in the
+    ``X-Total-Count`` header, and the neighbouring pages in a ``Link`` header."""
+
+    page_size = PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def _export(self, request) -> bool:
+        renderer = getattr(request, "accepted_renderer", None)
+        return getattr(renderer, "format", None) in EXPORT_FORMATS
+
+    def get_page_size(self, request):
+        if self._export(request):
+            size = request.query_params.get(self.page_size_query_param)
+            try:
+                value = int(size) if size else EXPORT_PAGE_SIZE
+            except (TypeError, ValueError):
+                value = EXPORT_PAGE_SIZE
+            return min(value, EXPORT_PAGE_SIZE) if value > 0 else EXPORT_PAGE_SIZE
+        return super().get_page_size(request)
+
+    def get_paginated_response(self, data):
+        response = Response(
+            OrderedDict(
+                [
+                    ("count", self.page.paginator.count),
+                    ("next", self.get_next_link()),
+                    ("previous", self.get_previous_link()),
+                    ("results", data),
+                ]
+            )
+        )
+        response["X-Total-Count"] = str(self.page.paginator.count)
+        links = [
+            f'<{url}>; rel="{rel}"'
+            for rel, url in (("next", self.get_next_link()), ("prev", self.get_previous_link()))
+            if url
+        ]
+        if links:
+            response["Link"] = ", ".join(links)
+        return response
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a CSV/XLSX export: the key in the JSON row, the Chinese header, and its kind
+    (``decimal`` strings become numbers in XLSX; ``list`` values are joined with "; ")."""
+
+    key: str
+    header: str
+    kind: str = "text"
+    item: str = "code"  # for ``list`` columns: the key shown for each item
+
+
+def _cell(row: dict, column: Column):
+    value = row
+    for part in column.key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if column.kind == "list" and isinstance(value, list):
+        return "; ".join(str(v.get(column.item, "")) if isinstance(v, dict) else str(v) for v in value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _rows_and_columns(data, renderer_context) -> tuple[list[dict], list[Column]]:
+    rows = data.get("results", data) if isinstance(data, dict) else data
+    if isinstance(rows, dict):
+        rows = [rows]
+    rows = list(rows or [])
+    view = (renderer_context or {}).get("view")
+    columns = getattr(view, "export_columns", None)
+    if not columns:
+        keys = list(rows[0].keys()) if rows else []
+        columns = [Column(k, k) for k in keys]
+    return rows, list(columns)
+
+
+def _attachment(renderer_context, extension: str) -> None:
+    response = (renderer_context or {}).get("response")
+    view = (renderer_context or {}).get("view")
+    if response is None or response.status_code >= 400:
+        return
+    name = getattr(view, "export_name", None) or getattr(view, "basename", None) or "export"
+    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """UTF-8 with a byte-order mark (so Excel reads the Chinese correctly), Chinese headers."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        rows, columns = _rows_and_columns(data, renderer_context)
+        _attachment(renderer_context, "csv")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow([c.header for c in columns])
+        for row in rows:
+            writer.writerow([_csv_text(_cell(row, c)) for c in columns])
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _csv_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class XLSXRenderer(renderers.BaseRenderer):
+    """An Excel workbook, one sheet, Chinese headers; decimal strings written as numbers."""
+
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        from openpyxl import Workbook
+
+        rows, columns = _rows_and_columns(data, renderer_context)
+        _attachment(renderer_context, "xlsx")
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("data")
+        sheet.freeze_panes = "A2"
+        sheet.append([c.header for c in columns])
+        for row in rows:
+            sheet.append([_xlsx_value(_cell(row, c), c) for c in columns])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+
+def _xlsx_value(value, column: Column):
+    if column.kind == "decimal" and isinstance(value, str) and value:
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return value
+    return value
+
+
+class ApiViewMixin:
+    """For every API view: CSV and XLSX renderers on list actions only, and errors always in JSON."""
+
+    export_actions: tuple[str, ...] = ("list",)
+    export_columns: list[Column] = []
+
+    def get_renderers(self):
+        found = super().get_renderers()
+        if getattr(self, "action", None) in self.export_actions:
+            found = [*found, CSVRenderer(), XLSXRenderer()]
+        return found
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        renderer = getattr(request, "accepted_renderer", None)
+        if (
+            isinstance(response, Response)
+            and response.status_code >= 400
+            and getattr(renderer, "format", None) in EXPORT_FORMATS
+        ):
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = request.accepted_renderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)

@@ -1,0 +1,482 @@
+"""REST API of data entry: the parks' yearly actuals, their workflow actions, bulk saves and history.
+
+Observation writes go through entry.services only; this module validates input, checks who may
+act before reading the body, and maps the workflow's refusals to the common error body.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from core.api.formats import ApiViewMixin, Column, DecimalString
+from entry import services as workflow
+from indicators.models import YEAR_MAX, YEAR_MIN, Indicator, Observation
+from parks.api import park_ids_for, restrict_to_parks
+from parks.models import Park
+from parks.permissions import can_enter, can_review
+
+MAX_VERSION = 2**31 - 1
+MAX_BULK_ROWS = 2000
+
+
+class ObservationSerializer(serializers.ModelSerializer):
+    park = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    indicator = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    indicator_name = serializers.CharField(source="indicator.name_zh", read_only=True)
+    unit = serializers.CharField(source="indicator.unit.symbol", read_only=True)
+    value = DecimalString(read_only=True, help_text='精确十进制字符串，如 "522.8"（指标的单位）')
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    previous_approved_value = DecimalString(
+        read_only=True, allow_null=True, help_text="修订中：仍然有效的原审核值"
+    )
+    entered_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Observation
+        fields = [
+            "id",
+            "park",
+            "indicator",
+            "indicator_name",
+            "unit",
+            "year",
+            "value",
+            "status",
+            "status_display",
+            "source",
+            "note",
+            "version",
+            "previous_approved_value",
+            "revision_reason",
+            "review_comment",
+            "entered_by",
+            "reviewed_by",
+            "reviewed_at",
+            "is_synthetic",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+OBSERVATION_COLUMNS = [
+    Column("id", "编号"),
+    Column("park", "园区代码"),
+    Column("indicator", "指标代码"),
+    Column("indicator_name", "指标"),
+    Column("unit", "单位"),
+    Column("year", "年份"),
+    Column("value", "数值", "decimal"),
+    Column("status", "状态代码"),
+    Column("status_display", "状态"),
+    Column("source", "来源"),
+    Column("note", "备注"),
+    Column("version", "版本"),
+    Column("previous_approved_value", "原审核值", "decimal"),
+    Column("revision_reason", "修订原因"),
+    Column("review_comment", "审核意见"),
+    Column("entered_by", "填报人"),
+    Column("reviewed_by", "审核人"),
+    Column("reviewed_at", "审核时间"),
+    Column("updated_at", "更新时间"),
+]
+
+
+def _version_field(*, required: bool):
+    return serializers.IntegerField(
+        required=required,
+        min_value=0,
+        max_value=MAX_VERSION,
+        help_text="客户端看到的版本号（乐观锁）：数值已被他人修改时返回 409",
+    )
+
+
+class ObservationCreateSerializer(serializers.Serializer):
+    park = serializers.SlugRelatedField(slug_field="code", queryset=Park.objects.all(), help_text="园区代码")
+    indicator = serializers.SlugRelatedField(
+        slug_field="code", queryset=Indicator.objects.select_related("unit"), help_text="指标代码"
+    )
+    year = serializers.IntegerField(min_value=YEAR_MIN, max_value=YEAR_MAX)
+    value = DecimalString(help_text='以指标的单位填写；字符串或数字，如 "522.8"')
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    source = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class ObservationUpdateSerializer(serializers.Serializer):
+    value = DecimalString()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    source = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    version = _version_field(required=True)
+
+
+class ObservationPatchSerializer(ObservationUpdateSerializer):
+    value = DecimalString(required=False)
+
+
+class VersionSerializer(serializers.Serializer):
+    version = _version_field(required=False)
+
+
+class ReturnSerializer(VersionSerializer):
+    comment = serializers.CharField(max_length=5000, help_text="退回时必须填写的审核意见")
+
+
+class ReviseSerializer(serializers.Serializer):
+    value = DecimalString()
+    reason = serializers.CharField(max_length=5000, help_text="修订已审核数值的原因（必填）")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    version = _version_field(required=True)
+
+
+class BulkRowSerializer(serializers.Serializer):
+    indicator = serializers.CharField(max_length=64, help_text="指标代码")
+    year = serializers.IntegerField(min_value=YEAR_MIN, max_value=YEAR_MAX)
+    value = DecimalString()
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    source = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    version = _version_field(required=False)
+
+
+class BulkSerializer(serializers.Serializer):
+    park = serializers.SlugRelatedField(slug_field="code", queryset=Park.objects.all(), help_text="园区代码")
+    rows = BulkRowSerializer(many=True, min_length=1, max_length=MAX_BULK_ROWS)
+
+    def validate(self, attrs):
+        codes = {row["indicator"] for row in attrs["rows"]}
+        indicators = {i.code: i for i in Indicator.objects.select_related("unit").filter(code__in=codes)}
+        errors, seen, problems = [], {}, False
+        for index, row in enumerate(attrs["rows"]):
+            error = {}
+            indicator = indicators.get(row["indicator"])
+            if indicator is None:
+                error["indicator"] = [_("未知指标：%(code)s") % {"code": row["indicator"]}]
+            key = (row["indicator"], row["year"])
+            if key in seen:
+                error["year"] = [_("与第 %(row)s 行重复（同一指标同一年份）") % {"row": seen[key]}]
+            seen.setdefault(key, index)
+            problems = problems or bool(error)
+            errors.append(error)
+            row["indicator"] = indicator
+        if problems:
+            raise serializers.ValidationError({"rows": errors})
+        return attrs
+
+
+class BulkResultSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = ObservationSerializer(many=True)
+
+
+class HistorySerializer(serializers.Serializer):
+    CHANGES = {"+": "created", "~": "changed", "-": "deleted"}
+
+    history_id = serializers.IntegerField()
+    history_date = serializers.DateTimeField()
+    change = serializers.SerializerMethodField(help_text="created / changed / deleted")
+    reason = serializers.CharField(source="history_change_reason", allow_null=True)
+    user = serializers.CharField(source="history_user.username", allow_null=True, default=None)
+    value = DecimalString(read_only=True)
+    status = serializers.CharField()
+    version = serializers.IntegerField()
+    note = serializers.CharField()
+    source = serializers.CharField()
+    previous_approved_value = DecimalString(read_only=True, allow_null=True)
+    revision_reason = serializers.CharField()
+    review_comment = serializers.CharField()
+
+    def get_change(self, record) -> str:
+        return self.CHANGES.get(record.history_type, record.history_type)
+
+
+HISTORY_COLUMNS = [
+    Column("history_id", "记录号"),
+    Column("history_date", "时间"),
+    Column("change", "变动"),
+    Column("reason", "原因"),
+    Column("user", "操作人"),
+    Column("value", "数值", "decimal"),
+    Column("status", "状态"),
+    Column("version", "版本"),
+    Column("note", "备注"),
+    Column("source", "来源"),
+    Column("previous_approved_value", "原审核值", "decimal"),
+    Column("revision_reason", "修订原因"),
+    Column("review_comment", "审核意见"),
+]
+
+
+class ObservationFilter(django_filters.FilterSet):
+    park = django_filters.CharFilter(field_name="park__code", help_text="园区代码")
+    indicator = django_filters.CharFilter(field_name="indicator__code", help_text="指标代码")
+    category = django_filters.CharFilter(field_name="indicator__category__code", help_text="指标类别代码")
+    year = django_filters.NumberFilter(field_name="year")
+    year_min = django_filters.NumberFilter(field_name="year", lookup_expr="gte", help_text="起始年份（含）")
+    year_max = django_filters.NumberFilter(field_name="year", lookup_expr="lte", help_text="终止年份（含）")
+    status = django_filters.MultipleChoiceFilter(
+        choices=Observation.Status.choices, help_text="可重复：status=draft&status=submitted"
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("year", "year"),
+            ("park__code", "park"),
+            ("indicator__code", "indicator"),
+            ("status", "status"),
+            ("updated_at", "updated_at"),
+        )
+    )
+
+    class Meta:
+        model = Observation
+        fields = ["park", "indicator", "category", "year", "year_min", "year_max", "status"]
+
+
+# What each write action needs: (a check on the park, the refusal's message).
+# The messages are the workflow's own (one translation for both).
+_ENTRY = (can_enter, gettext_noop("您不是“%(park)s”的填报员"))
+_REVIEW = (can_review, gettext_noop("您不是“%(park)s”的审核员"))
+_ENTRY_OR_REVIEW = (
+    lambda user, park: can_enter(user, park) or can_review(user, park),
+    gettext_noop("您不是“%(park)s”的填报员或审核员"),
+)
+WRITE_RIGHTS = {
+    "update": _ENTRY,
+    "partial_update": _ENTRY,
+    "submit": _ENTRY,
+    "approve": _REVIEW,
+    "return_": _REVIEW,
+    "revise": _ENTRY_OR_REVIEW,
+}
+
+
+def require_right(user, park: Park, right) -> None:
+    allowed, message = right
+    if not allowed(user, park):
+        raise workflow.NotAllowed(_(message) % {"park": park.name_zh})
+
+
+class ObservationPermission(IsAuthenticated):
+    """Signed-in users only; an action on one observation is refused (403) before its body is read
+    when the user lacks the role it needs. Observations of parks the user may not read are 404."""
+
+    def has_object_permission(self, request, view, obj):
+        right = WRITE_RIGHTS.get(getattr(view, "action", None))
+        if right is not None:
+            require_right(request.user, obj.park, right)
+        return True
+
+
+def _observation_response(obs: Observation, *, created: bool = False) -> Response:
+    return Response(
+        ObservationSerializer(obs).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    )
+
+
+OBS = {"tags": ["observations"]}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="实际值列表（按园区、指标、年份区间、状态筛选）", **OBS),
+    retrieve=extend_schema(summary="一个实际值", **OBS),
+    create=extend_schema(
+        summary="新建草稿",
+        request=ObservationCreateSerializer,
+        responses={201: ObservationSerializer},
+        description=(
+            "该园区的填报员（或管理员）新建一个草稿值。"
+            "同一园区、指标、年份已有数值时返回 409，请用 PUT 修改。"
+        ),
+        **OBS,
+    ),
+    update=extend_schema(
+        summary="修改草稿（或被退回的数值）",
+        request=ObservationUpdateSerializer,
+        responses={200: ObservationSerializer},
+        description="已提交、已审核的数值不能这样修改（409）：已审核的数值只能通过 revise 修订并说明原因。",
+        **OBS,
+    ),
+    partial_update=extend_schema(
+        summary="部分修改草稿（未给出的字段保持不变）",
+        request=ObservationPatchSerializer,
+        responses={200: ObservationSerializer},
+        **OBS,
+    ),
+)
+class ObservationViewSet(
+    ApiViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Yearly actuals of the parks the caller may read (never public). Writes: 填报员 draft and submit
+    for their parks, 审核员 approve or return, and an approved value changes only through a revision."""
+
+    serializer_class = ObservationSerializer
+    permission_classes = [ObservationPermission]
+    filterset_class = ObservationFilter
+    export_actions = ("list", "history")
+    export_name = "observations"
+
+    @property
+    def export_columns(self):
+        return HISTORY_COLUMNS if self.action == "history" else OBSERVATION_COLUMNS
+
+    def get_queryset(self):
+        queryset = Observation.objects.select_related(
+            "park", "indicator__unit", "entered_by", "reviewed_by"
+        ).order_by("park__code", "indicator__code", "year")
+        return restrict_to_parks(queryset, park_ids_for(self, public=False))
+
+    def _precheck_park(self, request, right) -> None:
+        """Refuse (403) before validating the body when the named park exists and the user lacks the role."""
+        code = request.data.get("park") if isinstance(request.data, dict) else None
+        if isinstance(code, str):
+            park = Park.objects.filter(code=code).first()
+            if park is not None:
+                require_right(request.user, park, right)
+
+    def create(self, request, *args, **kwargs):
+        self._precheck_park(request, _ENTRY)
+        data = ObservationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        park, indicator, year = values["park"], values["indicator"], values["year"]
+        require_right(request.user, park, _ENTRY)
+        existing = Observation.objects.filter(park=park, indicator=indicator, year=year).values_list(
+            "pk", flat=True
+        )
+        if existing:
+            raise workflow.Conflict(
+                _("%(park)s %(indicator)s %(year)s 年已有数值（编号 %(id)s），请用 PUT 修改")
+                % {"park": park.name_zh, "indicator": indicator.name_zh, "year": year, "id": existing[0]},
+                field="year",
+            )
+        obs = workflow.observation_save_draft(
+            user=request.user,
+            park=park,
+            indicator=indicator,
+            year=year,
+            value=values["value"],
+            note=values["note"],
+            source=values["source"],
+            expected_version=0,
+        )
+        return _observation_response(obs, created=True)
+
+    def update(self, request, *args, **kwargs):
+        obs = self.get_object()
+        serializer_class = (
+            ObservationPatchSerializer if kwargs.get("partial") else ObservationUpdateSerializer
+        )
+        data = serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        obs = workflow.observation_save_draft(
+            user=request.user,
+            park=obs.park,
+            indicator=obs.indicator,
+            year=obs.year,
+            value=values.get("value", obs.value),
+            note=values.get("note", obs.note),
+            source=values.get("source", ""),
+            expected_version=values.get("version"),
+        )
+        return _observation_response(obs)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    @extend_schema(
+        summary="批量保存草稿（全部成功或全部不保存）",
+        request=BulkSerializer,
+        responses={200: BulkResultSerializer},
+        description=(
+            "一次提交一个园区多行实际值（如一整年）。任何一行有错，都不保存任何数据，"
+            "错误中的 row 为出错行的序号（从 0 开始）。已审核的数值不能这样修改。"
+        ),
+        **OBS,
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        self._precheck_park(request, _ENTRY)
+        data = BulkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        park = data.validated_data["park"]
+        require_right(request.user, park, _ENTRY)
+        rows = [
+            workflow.DraftRow(
+                indicator=row["indicator"],
+                year=row["year"],
+                value=row["value"],
+                note=row["note"],
+                source=row["source"],
+                expected_version=row.get("version"),
+            )
+            for row in data.validated_data["rows"]
+        ]
+        saved = workflow.observation_bulk_save_drafts(user=request.user, park=park, rows=rows)
+        return Response({"count": len(saved), "results": ObservationSerializer(saved, many=True).data})
+
+    def _act(self, serializer_class, service, **extra):
+        obs = self.get_object()
+        data = serializer_class(data=self.request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        version = values.pop("version", None)
+        obs = service(user=self.request.user, observation=obs, expected_version=version, **values, **extra)
+        return _observation_response(obs)
+
+    @extend_schema(
+        summary="提交审核（填报员）", request=VersionSerializer, responses={200: ObservationSerializer}, **OBS
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._act(VersionSerializer, workflow.observation_submit)
+
+    @extend_schema(
+        summary="审核通过（审核员）", request=VersionSerializer, responses={200: ObservationSerializer}, **OBS
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._act(VersionSerializer, workflow.observation_approve)
+
+    @extend_schema(
+        summary="退回（审核员，须填写意见）",
+        request=ReturnSerializer,
+        responses={200: ObservationSerializer},
+        **OBS,
+    )
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request, pk=None):
+        return self._act(ReturnSerializer, workflow.observation_return)
+
+    @extend_schema(
+        summary="修订已审核的数值（须说明原因）",
+        request=ReviseSerializer,
+        responses={200: ObservationSerializer},
+        description="新值重新进入审核；审核通过前，原审核值继续有效并计入进度。",
+        **OBS,
+    )
+    @action(detail=True, methods=["post"])
+    def revise(self, request, pk=None):
+        return self._act(ReviseSerializer, workflow.observation_revise)
+
+    @extend_schema(
+        summary="变更历史（最新在前）",
+        responses={200: HistorySerializer(many=True)},
+        filters=False,
+        **OBS,
+    )
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        obs = self.get_object()
+        records = obs.history.select_related("history_user").order_by("-history_date", "-history_id")
+        page = self.paginate_queryset(records)
+        return self.get_paginated_response(HistorySerializer(page, many=True).data)

@@ -1,0 +1,576 @@
+"""The yearly data sheet: what one park reports for one year, and how far it has got.
+
+A sheet holds every plan indicator of the plans in force for the park that year (base year to end
+year), in the plan's printed order and categories, plus the rows a parent park's plan sets for this
+park as a zone. A row's value belongs to the row's park (the plan's park, or the zone the row names)
+and is stored in the catalogue indicator's unit; the sheet shows and reads it in the unit the plan
+prints. Two rows that are the same value (the same park, indicator and year) share one input: the
+later one points to the first.
+
+Reads only, in a fixed number of queries whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from core.formatting import decimal_str
+from entry.models import ReportingPeriod
+from entry.services import DEFAULT_YOY_THRESHOLD, MIN_HISTORY_FOR_RANGE, Check, observation_check_many
+from indicators.models import Indicator, Observation, Unit
+from indicators.units import convert
+from parks.models import Park
+from plans.models import Plan, PlanIndicator, Target
+from plans.target_text import target_text
+from progress.models import ProgressResult
+
+S = Observation.Status
+PENDING_STATUSES = (S.DRAFT, S.SUBMITTED, S.RETURNED)
+
+
+def default_open_year() -> int:
+    """Without a reporting period, the year open for entry is the last calendar year."""
+    return timezone.localdate().year - 1
+
+
+def row_key(park_id: int, indicator_id: int) -> str:
+    return f"{park_id}-{indicator_id}"
+
+
+def to_unit(value: Decimal | None, from_unit: Unit, to: Unit) -> Decimal | None:
+    """A stored value shown in another unit of the same dimension (for display; never rounded)."""
+    if value is None or from_unit.pk == to.pk:
+        return value
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return value * from_unit.factor / to.factor
+
+
+@dataclass
+class SheetRow:
+    number: int  # 1-based, as the sheet prints it
+    plan: Plan
+    plan_indicator: PlanIndicator
+    park: Park  # whose value this is
+    indicator: Indicator
+    unit: Unit  # the unit the row is shown and entered in
+    key: str
+    observation: Observation | None = None
+    last_year: Decimal | None = None  # counted (approved) value of the previous year, in ``unit``
+    target: Target | None = None
+    duplicate_of: int | None = None
+    check: Check | None = None
+    progress: ProgressResult | None = None
+    history_low: Decimal | None = None  # range of the other years' approved values, in ``unit``
+    history_high: Decimal | None = None
+    history_count: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.plan_indicator.name_printed
+
+    @property
+    def category(self) -> str:
+        return self.plan_indicator.category_printed
+
+    @property
+    def is_zone_row(self) -> bool:
+        return self.park.pk != self.plan.park_id
+
+    @property
+    def value(self) -> Decimal | None:
+        """The current value in the row's unit."""
+        if self.observation is None:
+            return None
+        return to_unit(self.observation.value, self.indicator.unit, self.unit)
+
+    @property
+    def value_text(self) -> str:
+        return decimal_str(self.value)
+
+    @property
+    def last_year_text(self) -> str:
+        return decimal_str(self.last_year)
+
+    @property
+    def previous_approved_text(self) -> str:
+        if self.observation is None or self.observation.previous_approved_value is None:
+            return ""
+        return decimal_str(to_unit(self.observation.previous_approved_value, self.indicator.unit, self.unit))
+
+    @property
+    def target_text(self) -> str:
+        return target_text(self.target.kind, self.target.value) if self.target else ""
+
+    @property
+    def status(self) -> str:
+        """missing / draft / submitted / revising / returned / approved."""
+        if self.observation is None:
+            return "missing"
+        if self.observation.status == S.SUBMITTED and self.observation.previous_approved_value is not None:
+            return "revising"
+        return self.observation.status
+
+    @property
+    def editable(self) -> bool:
+        """Staff may type into the row (no value yet, a draft, or a returned value)."""
+        return self.duplicate_of is None and self.status in ("missing", S.DRAFT, S.RETURNED)
+
+    @property
+    def version(self) -> int:
+        return self.observation.version if self.observation else 0
+
+    @property
+    def warnings(self) -> list[dict]:
+        return self.check.warnings if self.check else []
+
+    @property
+    def yoy_threshold(self) -> str:
+        """The year-on-year warning threshold as a fraction (for the browser's echo of the rule)."""
+        return decimal_str(self.indicator.yoy_warning_threshold or DEFAULT_YOY_THRESHOLD)
+
+    @property
+    def range_low_text(self) -> str:
+        return decimal_str(self.history_low) if self.history_count >= MIN_HISTORY_FOR_RANGE else ""
+
+    @property
+    def range_high_text(self) -> str:
+        return decimal_str(self.history_high) if self.history_count >= MIN_HISTORY_FOR_RANGE else ""
+
+    @property
+    def completion_text(self) -> str:
+        rate = self.progress.completion_rate if self.progress else None
+        return "" if rate is None or rate != rate else f"{rate * 100:.1f}%"
+
+    def to_stored(self, value: Decimal) -> Decimal:
+        """A value typed in the row's unit, in the indicator's unit (exact, or UnitConversionError)."""
+        return convert(value, self.unit, self.indicator.unit)
+
+
+@dataclass
+class CategoryGroup:
+    category: str
+    rows: list[SheetRow] = field(default_factory=list)
+
+
+@dataclass
+class PlanSection:
+    plan: Plan
+    groups: list[CategoryGroup] = field(default_factory=list)
+
+
+@dataclass
+class Sheet:
+    park: Park
+    year: int
+    rows: list[SheetRow]
+    sections: list[PlanSection]
+    period: ReportingPeriod | None
+
+    @property
+    def unique_rows(self) -> list[SheetRow]:
+        return [r for r in self.rows if r.duplicate_of is None]
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(r.status for r in self.unique_rows)
+
+    @property
+    def deadline(self):
+        return self.period.deadline if self.period else None
+
+    @property
+    def is_open(self) -> bool:
+        return self.period.is_open if self.period else self.year == default_open_year()
+
+    @property
+    def is_future(self) -> bool:
+        return self.year > timezone.localdate().year
+
+    def row_by_key(self) -> dict[str, SheetRow]:
+        return {r.key: r for r in self.unique_rows}
+
+
+def _plan_indicators(parks: list[Park], years: list[int] | None = None):
+    """Plan indicators of the plans of ``parks`` and of the rows other plans set for them as zones."""
+    park_ids = [p.pk for p in parks]
+    qs = PlanIndicator.objects.filter(Q(plan__park_id__in=park_ids) | Q(park_id__in=park_ids))
+    if years:
+        qs = qs.filter(plan__base_year__lte=max(years), plan__end_year__gte=min(years))
+    return qs.select_related("plan", "plan__park", "park", "unit", "indicator__unit").order_by(
+        "plan__start_year", "plan__code", "order"
+    )
+
+
+def _sheet_rows(plan_indicators, park: Park, year: int) -> list[SheetRow]:
+    rows: list[SheetRow] = []
+    first: dict[str, int] = {}
+    for pi in plan_indicators:
+        plan = pi.plan
+        if not plan.base_year <= year <= plan.end_year:
+            continue
+        if not (pi.park_id == park.pk or (plan.park_id == park.pk)):
+            continue
+        value_park = pi.park if pi.park_id else plan.park
+        indicator = pi.indicator
+        unit = pi.unit if pi.unit.dimension == indicator.unit.dimension else indicator.unit
+        key = row_key(value_park.pk, indicator.pk)
+        row = SheetRow(
+            number=len(rows) + 1,
+            plan=plan,
+            plan_indicator=pi,
+            park=value_park,
+            indicator=indicator,
+            unit=unit,
+            key=key,
+            duplicate_of=first.get(key),
+        )
+        first.setdefault(key, row.number)
+        rows.append(row)
+    return rows
+
+
+def sheet_build(*, park: Park, year: int, with_checks: bool = True) -> Sheet:
+    """Every row of the park's sheet for ``year``, with values, last year, target, checks, progress."""
+    rows = _sheet_rows(_plan_indicators([park], [year]), park, year)
+    park_ids = {r.park.pk for r in rows}
+    indicator_ids = {r.indicator.pk for r in rows}
+    observations: dict[tuple[int, int, int], Observation] = {}
+    if rows:
+        for obs in Observation.objects.filter(
+            park_id__in=park_ids, indicator_id__in=indicator_ids, year__in=[year - 1, year]
+        ).select_related("entered_by", "reviewed_by"):
+            observations[(obs.park_id, obs.indicator_id, obs.year)] = obs
+    targets = {
+        t.plan_indicator_id: t
+        for t in Target.objects.filter(plan_indicator__in=[r.plan_indicator.pk for r in rows], year=year)
+    }
+    progress = {
+        (p.plan_indicator_id, p.park_id): p
+        for p in ProgressResult.objects.filter(
+            plan_indicator__in=[r.plan_indicator.pk for r in rows], year=year
+        )
+    }
+    for row in rows:
+        row.observation = observations.get((row.park.pk, row.indicator.pk, year))
+        last = observations.get((row.park.pk, row.indicator.pk, year - 1))
+        if last is not None:
+            counted = last.value if last.status == S.APPROVED else last.previous_approved_value
+            row.last_year = to_unit(counted, row.indicator.unit, row.unit)
+        row.target = targets.get(row.plan_indicator.pk)
+        row.progress = progress.get((row.plan_indicator.pk, row.park.pk))
+    if with_checks and rows:
+        approved: dict[tuple[int, int], list[Decimal]] = {}
+        for park_id, indicator_id, value in (
+            Observation.objects.filter(
+                park_id__in=park_ids, indicator_id__in=indicator_ids, status=S.APPROVED
+            )
+            .exclude(year=year)
+            .values_list("park_id", "indicator_id", "value")
+        ):
+            approved.setdefault((park_id, indicator_id), []).append(value)
+        for row in rows:
+            others = approved.get((row.park.pk, row.indicator.pk), [])
+            row.history_count = len(others)
+            if others:
+                row.history_low = to_unit(min(others), row.indicator.unit, row.unit)
+                row.history_high = to_unit(max(others), row.indicator.unit, row.unit)
+    if with_checks:
+        checked = [r for r in rows if r.observation is not None and r.duplicate_of is None]
+        checks = observation_check_many(
+            items=[(r.park.pk, r.indicator, year, r.observation.value) for r in checked]
+        )
+        for row, check in zip(checked, checks, strict=True):
+            row.check = check
+    period = ReportingPeriod.objects.filter(park=park, year=year).first()
+    return Sheet(park=park, year=year, rows=rows, sections=_sections(rows), period=period)
+
+
+def _sections(rows: list[SheetRow]) -> list[PlanSection]:
+    sections: list[PlanSection] = []
+    for row in rows:
+        if not sections or sections[-1].plan.pk != row.plan.pk:
+            sections.append(PlanSection(plan=row.plan))
+        groups = sections[-1].groups
+        if not groups or groups[-1].category != row.category:
+            groups.append(CategoryGroup(category=row.category))
+        groups[-1].rows.append(row)
+    return sections
+
+
+@dataclass
+class SheetSummary:
+    park: Park
+    year: int
+    total: int
+    counts: Counter  # missing / draft / submitted / revising / returned / approved
+    missing_names: list[str]
+    period: ReportingPeriod | None
+
+    @property
+    def to_enter(self) -> int:
+        """Values staff still owe: missing, drafts and returned ones."""
+        return self.counts["missing"] + self.counts["draft"] + self.counts["returned"]
+
+    @property
+    def to_review(self) -> int:
+        return self.counts["submitted"] + self.counts["revising"]
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.to_enter == 0
+
+    @property
+    def deadline(self):
+        return self.period.deadline if self.period else None
+
+    @property
+    def is_open(self) -> bool:
+        return self.period.is_open if self.period else self.year == default_open_year()
+
+
+def sheet_summaries(pairs: list[tuple[Park, int]]) -> list[SheetSummary]:
+    """Counts for many (park, year) sheets in three queries: what is missing, waiting, returned."""
+    if not pairs:
+        return []
+    parks = list({p.pk: p for p, _ in pairs}.values())
+    years = sorted({y for _, y in pairs})
+    plan_indicators = list(_plan_indicators(parks, years))
+    rows_by_pair = {(p.pk, y): _sheet_rows(plan_indicators, p, y) for p, y in pairs}
+    park_ids = {r.park.pk for rows in rows_by_pair.values() for r in rows}
+    indicator_ids = {r.indicator.pk for rows in rows_by_pair.values() for r in rows}
+    observations = {
+        (park_id, indicator_id, year): (status, previous)
+        for park_id, indicator_id, year, status, previous in Observation.objects.filter(
+            park_id__in=park_ids, indicator_id__in=indicator_ids, year__in=years
+        ).values_list("park_id", "indicator_id", "year", "status", "previous_approved_value")
+    }
+    periods = {
+        (p.park_id, p.year): p
+        for p in ReportingPeriod.objects.filter(park__in=[p.pk for p in parks], year__in=years)
+    }
+    summaries = []
+    for park, year in pairs:
+        counts: Counter = Counter()
+        missing: list[str] = []
+        for row in rows_by_pair[(park.pk, year)]:
+            if row.duplicate_of is not None:
+                continue
+            found = observations.get((row.park.pk, row.indicator.pk, year))
+            if found is None:
+                counts["missing"] += 1
+                missing.append(row.name)
+            elif found[0] == S.SUBMITTED and found[1] is not None:
+                counts["revising"] += 1
+            else:
+                counts[found[0]] += 1
+        total = sum(counts.values())
+        summaries.append(
+            SheetSummary(
+                park=park,
+                year=year,
+                total=total,
+                counts=counts,
+                missing_names=missing,
+                period=periods.get((park.pk, year)),
+            )
+        )
+    return summaries
+
+
+def open_years(parks: list[Park]) -> dict[int, list[int]]:
+    """The years open for entry, per park: its open reporting periods, or the last calendar year when
+    the park has no period for that year."""
+    default = default_open_year()
+    result: dict[int, list[int]] = {p.pk: [] for p in parks}
+    has_default_period: set[int] = set()
+    for park_id, year, is_open in ReportingPeriod.objects.filter(park__in=[p.pk for p in parks]).values_list(
+        "park_id", "year", "is_open"
+    ):
+        if is_open:
+            result[park_id].append(year)
+        if year == default:
+            has_default_period.add(park_id)
+    for park in parks:
+        if park.pk not in has_default_period and default not in result[park.pk]:
+            result[park.pk].append(default)
+        result[park.pk].sort(reverse=True)
+    return result
+
+
+def pending_years(parks: list[Park]) -> dict[int, set[int]]:
+    """Years in which a park (or one of its zones) has values not yet approved, per park."""
+    result: dict[int, set[int]] = {p.pk: set() for p in parks}
+    children: dict[int, list[int]] = {}
+    for park_id, parent_id in Park.objects.exclude(parent=None).values_list("id", "parent_id"):
+        children.setdefault(parent_id, []).append(park_id)
+    owner: dict[int, set[int]] = {}
+    for park in parks:
+        frontier, seen = [park.pk], set()
+        while frontier:
+            member = frontier.pop()
+            if member in seen:
+                continue
+            seen.add(member)
+            owner.setdefault(member, set()).add(park.pk)
+            frontier.extend(children.get(member, []))
+    for park_id, year in (
+        Observation.objects.filter(park_id__in=list(owner), status__in=PENDING_STATUSES)
+        .values_list("park_id", "year")
+        .distinct()
+    ):
+        for top in owner.get(park_id, ()):
+            result[top].add(year)
+    return result
+
+
+def parks_with_plans() -> list[Park]:
+    """Parks whose plans have indicators. (A zone's rows are in its park's sheet, so zones are not
+    listed apart; a zone's own sheet is still there for staff whose role is on the zone.)"""
+    ids = set(PlanIndicator.objects.values_list("plan__park_id", flat=True))
+    return list(Park.objects.filter(pk__in=ids).order_by("code"))
+
+
+def roles_by_park(user, parks: list[Park]) -> dict[int, set[str]]:
+    """The roles (entry, reviewer, viewer) the user holds on each park, directly or through a park it is
+    a zone of; administrators hold all. Two queries, whatever the number of parks."""
+    from parks.models import ParkRole
+    from parks.permissions import is_admin
+
+    if is_admin(user):
+        return {p.pk: {"entry", "reviewer", "viewer"} for p in parks}
+    if not (user and user.is_authenticated):
+        return {p.pk: set() for p in parks}
+    held: dict[int, set[str]] = {}
+    for park_id, role in ParkRole.objects.filter(user=user).values_list("park_id", "role"):
+        held.setdefault(park_id, set()).add(role)
+    parents = dict(Park.objects.values_list("id", "parent_id"))
+    result = {}
+    for park in parks:
+        roles: set[str] = set()
+        current, seen = park.pk, set()
+        while current is not None and current not in seen:
+            seen.add(current)
+            roles |= held.get(current, set())
+            current = parents.get(current)
+        result[park.pk] = roles
+    return result
+
+
+def user_parks(user) -> list[Park]:
+    """The parks a user works on: those with a sheet for administrators, else those they hold a role
+    on (a role on a park covers its zones, whose rows are in the park's own sheet)."""
+    from parks.models import ParkRole
+    from parks.permissions import is_admin
+
+    if is_admin(user):
+        return parks_with_plans()
+    if not (user and user.is_authenticated):
+        return []
+    ids = set(ParkRole.objects.filter(user=user).values_list("park_id", flat=True))
+    return list(Park.objects.filter(pk__in=ids).order_by("code"))
+
+
+@dataclass
+class HistoryEntry:
+    when: object
+    who: str
+    action: str
+    reason: str
+    changes: list[str]
+    note: str
+    status: str
+
+
+ACTIONS = {
+    "draft": gettext_lazy("保存草稿"),
+    "submit": gettext_lazy("提交审核"),
+    "approve": gettext_lazy("审核通过"),
+    "discard": gettext_lazy("清除草稿"),
+    "seed": gettext_lazy("初始数据（种子文件）"),
+}
+
+
+def _action(reason: str | None, history_type: str) -> tuple[str, str]:
+    """(what happened, why) from a history record's reason, as people read them."""
+    from django.utils.translation import gettext as _
+
+    reason = reason or ""
+    if reason.startswith("return: "):
+        return _("退回"), reason[len("return: ") :]
+    if reason.startswith("revise: "):
+        return _("修订（重新送审）"), reason[len("revise: ") :]
+    if reason.startswith("import "):
+        return _("命令导入"), reason[len("import ") :]
+    if reason.startswith("上传 "):
+        return _("上传文件"), reason[len("上传 ") :]
+    if reason in ACTIONS:
+        return str(ACTIONS[reason]), ""
+    if history_type == "-":
+        return _("删除"), reason
+    if not reason:
+        return (_("新建") if history_type == "+" else _("后台修改")), ""
+    return reason, ""
+
+
+def value_history(*, park: Park, indicator: Indicator, year: int) -> list[HistoryEntry]:
+    """Every change of one value (across deletions and re-entries), newest first: who, when, from
+    what to what, and why. One query."""
+    from django.utils.translation import gettext as _
+
+    records = list(
+        Observation.history.filter(park_id=park.pk, indicator_id=indicator.pk, year=year)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    labels = dict(S.choices)
+    entries: list[HistoryEntry] = []
+    previous = None
+    for record in records:
+        changes = []
+        if record.history_type == "-":
+            changes.append(_("数值 %(value)s 已删除") % {"value": decimal_str(record.value)})
+        else:
+            if previous is None or previous.history_type == "-":
+                changes.append(_("数值：%(value)s") % {"value": decimal_str(record.value)})
+            elif previous.value != record.value:
+                changes.append(
+                    _("数值：%(old)s → %(new)s")
+                    % {"old": decimal_str(previous.value), "new": decimal_str(record.value)}
+                )
+            if previous is None or previous.status != record.status:
+                before = labels.get(previous.status, "") if previous is not None else ""
+                after = labels.get(record.status, record.status)
+                changes.append(
+                    _("状态：%(old)s → %(new)s") % {"old": before, "new": after}
+                    if before
+                    else _("状态：%(new)s") % {"new": after}
+                )
+            if previous is not None and previous.note != record.note:
+                changes.append(_("备注已修改"))
+            if record.review_comment and (
+                previous is None or previous.review_comment != record.review_comment
+            ):
+                changes.append(_("审核意见：%(comment)s") % {"comment": record.review_comment})
+        action, why = _action(record.history_change_reason, record.history_type)
+        user = record.history_user
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=(user.get_full_name() or user.get_username()) if user else _("系统"),
+                action=action,
+                reason=why,
+                changes=changes,
+                note=record.note,
+                status=labels.get(record.status, record.status),
+            )
+        )
+        previous = record
+    entries.reverse()
+    return entries

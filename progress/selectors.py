@@ -1,0 +1,330 @@
+"""Reads that feed the progress engine and the pages that show its results.
+
+This is the one place where querysets become DataFrames (Decimal → float happens here and only here).
+Every function runs a fixed number of queries, whatever the number of parks or indicators.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+from django.db import connection
+
+from indicators.models import Indicator, Observation, Unit
+from parks.models import Park
+from plans.models import Milestone, Plan, PlanIndicator, Target
+from progress.engine import FIGURE_COLUMNS
+
+ADDITIVE_MEASURES = ("level", "annual_flow", "cumulative_flow")
+MAX_ZONE_DEPTH = 5  # park → zone → sub-zone …; deeper hierarchies are not rolled up further
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def read_frame(sql: str, params: Sequence, columns: list[str]) -> pd.DataFrame:
+    """Run a query and return its rows as a DataFrame with ``columns``.
+
+    On PostgreSQL the rows stream through ``COPY … TO STDOUT`` (the fastest way out of the server);
+    elsewhere through the cursor. Numeric columns arrive as float64.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            query = cursor.mogrify(sql, params).decode()
+            buffer = io.StringIO()
+            cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buffer)
+            buffer.seek(0)
+            if buffer.getvalue() == "":
+                return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+            return pd.read_csv(buffer, header=None, names=columns, keep_default_na=True)
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    frame = pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
+    return frame
+
+
+def _in_clause(column: str, ids: Iterable[int]) -> tuple[str, list[int]]:
+    ids = sorted({int(i) for i in ids})
+    if not ids:
+        return "1 = 0", []
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", ids
+
+
+@dataclass
+class ProgressInputs:
+    """Everything ``progress.engine.compute_progress`` needs, plus what the writer needs per key."""
+
+    items: pd.DataFrame  # key, base_year, start_year, end_year, direction, measure, nature, park_id, plan_id
+    targets: pd.DataFrame  # key, year, kind, value
+    actuals: pd.DataFrame  # key, year, value
+    milestones: pd.DataFrame  # key, year
+    notes: pd.DataFrame  # key, year, note: where a value was derived (zone roll-up) or refused
+
+
+def park_scope(park_ids: Iterable[int]) -> list[int]:
+    """The parks whose results depend on ``park_ids``: the parks themselves and their ancestors
+    (a zone's figures roll up into its park, and a park's plan may set targets for its zones)."""
+    parents = dict(Park.objects.values_list("id", "parent_id"))
+    scope: set[int] = set()
+    for park_id in park_ids:
+        current: int | None = park_id
+        while current is not None and current not in scope:
+            scope.add(current)
+            current = parents.get(current)
+    return sorted(scope)
+
+
+def progress_inputs(*, park_ids: Sequence[int] | None = None, include_drafts: bool = False) -> ProgressInputs:
+    """Load the engine's input frames for the plans of ``park_ids`` (all parks when None).
+
+    Only approved observations count, unless ``include_drafts`` asks for a preview that also counts
+    drafts and submitted values (returned ones never count). Observations are converted into each plan
+    indicator's unit; a park without its own value for an additive indicator (level or flow) takes
+    the sum of its zones when every zone has one.
+    """
+    pi, plan, ind, pu, iu = (_table(m) for m in (PlanIndicator, Plan, Indicator, Unit, Unit))
+    where, params = "1 = 1", []
+    if park_ids is not None:
+        # A UNION of two indexed lookups: an OR across the two joined tables would scan every row.
+        clause_a, ids = _in_clause("p2.park_id", park_ids)
+        clause_b, _ = _in_clause("pi3.park_id", park_ids)
+        where = (
+            f"pi.id IN (SELECT pi2.id FROM {pi} pi2 JOIN {plan} p2 ON p2.id = pi2.plan_id WHERE {clause_a} "
+            f"UNION SELECT pi3.id FROM {pi} pi3 WHERE {clause_b})"
+        )
+        params = ids + ids
+    items = read_frame(
+        f"""
+        SELECT pi.id, p.id, COALESCE(pi.park_id, p.park_id), pi.indicator_id, p.base_year, p.start_year,
+               p.end_year, i.direction, i.measure, pi.nature, pu.dimension, pu.factor, iu.dimension, iu.factor
+        FROM {pi} pi JOIN {plan} p ON p.id = pi.plan_id JOIN {ind} i ON i.id = pi.indicator_id
+             JOIN {pu} pu ON pu.id = pi.unit_id JOIN {iu} iu ON iu.id = i.unit_id
+        WHERE {where}
+        """,
+        params,
+        [
+            "key",
+            "plan_id",
+            "park_id",
+            "indicator_id",
+            "base_year",
+            "start_year",
+            "end_year",
+            "direction",
+            "measure",
+            "nature",
+            "pi_dimension",
+            "pi_factor",
+            "ind_dimension",
+            "ind_factor",
+        ],
+    )
+    for column in (
+        "key",
+        "plan_id",
+        "park_id",
+        "indicator_id",
+        "base_year",
+        "start_year",
+        "end_year",
+        "direction",
+    ):
+        items[column] = items[column].astype("int64")
+    keys = items["key"].tolist()
+    plan_ids = items["plan_id"].unique().tolist()
+
+    clause, key_params = _in_clause("plan_indicator_id", keys) if park_ids is not None else ("1 = 1", [])
+    targets = read_frame(
+        f"SELECT plan_indicator_id, year, kind, value FROM {_table(Target)} WHERE {clause}",
+        key_params,
+        ["key", "year", "kind", "value"],
+    )
+    clause, plan_params = _in_clause("plan_id", plan_ids) if park_ids is not None else ("1 = 1", [])
+    plan_milestones = read_frame(
+        f"SELECT plan_id, year FROM {_table(Milestone)} WHERE {clause}",
+        plan_params,
+        ["plan_id", "year"],
+    )
+
+    # The value that counts: the approved one; during a revision the previous approved value stays in
+    # force. A preview also counts drafts and submitted values (never returned ones).
+    counted = ("approved", "draft", "submitted") if include_drafts else ("approved",)
+    marks = ", ".join(["%s"] * len(counted))
+    value_sql = f"CASE WHEN status IN ({marks}) THEN value ELSE previous_approved_value END"
+    status_clause = f"(status IN ({marks}) OR previous_approved_value IS NOT NULL)"
+    hierarchy = pd.DataFrame.from_records(
+        list(Park.objects.values_list("id", "parent_id")), columns=["park_id", "parent_id"]
+    )
+    if park_ids is not None:
+        needed_parks = _with_descendants(items["park_id"].unique().tolist(), hierarchy)
+        park_clause, park_params = _in_clause("park_id", needed_parks)
+        ind_clause, ind_params = _in_clause("indicator_id", items["indicator_id"].unique().tolist())
+        obs_where = f"{park_clause} AND {ind_clause} AND {status_clause}"
+        obs_params = [*park_params, *ind_params]
+    else:
+        obs_where, obs_params = status_clause, []
+    observations = read_frame(
+        f"SELECT park_id, indicator_id, year, {value_sql} FROM {_table(Observation)} WHERE {obs_where}",
+        [*counted, *obs_params, *counted],
+        ["park_id", "indicator_id", "year", "value"],
+    )
+    measures = dict(Indicator.objects.values_list("id", "measure"))
+    observations, rolled = _roll_up_zones(observations, hierarchy, measures)
+
+    return _engine_frames(items, targets, plan_milestones, observations, rolled)
+
+
+def _with_descendants(park_ids: list[int], hierarchy: pd.DataFrame) -> list[int]:
+    found = set(park_ids)
+    frontier = set(park_ids)
+    for _ in range(MAX_ZONE_DEPTH):
+        children = set(hierarchy.loc[hierarchy["parent_id"].isin(frontier), "park_id"].astype(int))
+        frontier = children - found
+        if not frontier:
+            break
+        found |= frontier
+    return sorted(found)
+
+
+def _roll_up_zones(
+    observations: pd.DataFrame, hierarchy: pd.DataFrame, measures: dict[int, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add a park's value as the sum of its zones' values, for additive indicators only, where the park
+    has no value of its own and every direct zone has one. Returns the observations with the derived
+    rows added, and the derived rows (park_id, indicator_id, year) for the notes."""
+    observations = observations.astype({"park_id": "int64", "indicator_id": "int64", "year": "int64"})
+    zones = hierarchy.dropna(subset=["parent_id"]).astype({"parent_id": "int64"})
+    derived_all = observations.iloc[0:0]
+    if zones.empty or observations.empty:
+        return observations, derived_all[["park_id", "indicator_id", "year"]]
+    additive = {i for i, m in measures.items() if m in ADDITIVE_MEASURES}
+    zone_count = zones.groupby("parent_id").size().rename("zones")
+    current = observations
+    for _ in range(MAX_ZONE_DEPTH):
+        candidates = current[current["indicator_id"].isin(additive)].merge(zones, on="park_id")
+        if candidates.empty:
+            break
+        sums = (
+            candidates.groupby(["parent_id", "indicator_id", "year"])["value"]
+            .agg(["sum", "count"])
+            .reset_index()
+            .join(zone_count, on="parent_id")
+        )
+        sums = sums[sums["count"] == sums["zones"]].rename(columns={"parent_id": "park_id", "sum": "value"})
+        sums = sums[["park_id", "indicator_id", "year", "value"]]
+        existing = current.set_index(["park_id", "indicator_id", "year"]).index
+        new = sums[~sums.set_index(["park_id", "indicator_id", "year"]).index.isin(existing)]
+        if new.empty:
+            break
+        current = pd.concat([current, new], ignore_index=True)
+        derived_all = pd.concat([derived_all, new], ignore_index=True)
+    return current, derived_all[["park_id", "indicator_id", "year"]]
+
+
+def _engine_frames(
+    items: pd.DataFrame,
+    targets: pd.DataFrame,
+    plan_milestones: pd.DataFrame,
+    observations: pd.DataFrame,
+    rolled: pd.DataFrame,
+) -> ProgressInputs:
+    convertible = items["pi_dimension"] == items["ind_dimension"]
+    items = items.assign(factor=(items["ind_factor"] / items["pi_factor"]).where(convertible))
+    actuals = observations.merge(
+        items[["key", "park_id", "indicator_id", "factor"]], on=["park_id", "indicator_id"]
+    )
+    actuals = actuals[actuals["factor"].notna()]
+    actuals = actuals.assign(value=actuals["value"] * actuals["factor"])[["key", "year", "value"]]
+    milestones = plan_milestones.merge(items[["key", "plan_id"]], on="plan_id")[["key", "year"]]
+    notes = rolled.merge(items[["key", "park_id", "indicator_id"]], on=["park_id", "indicator_id"])
+    notes = notes.assign(note="actual is the sum of the zones' values")[["key", "year", "note"]]
+    unconvertible = items.loc[~convertible, ["key"]].assign(
+        year=pd.NA, note="the plan's unit cannot be converted from the indicator's unit"
+    )
+    notes = pd.concat([notes, unconvertible], ignore_index=True)
+    return ProgressInputs(
+        items=items[
+            [
+                "key",
+                "base_year",
+                "start_year",
+                "end_year",
+                "direction",
+                "measure",
+                "nature",
+                "park_id",
+                "plan_id",
+            ]
+        ].reset_index(drop=True),
+        targets=targets.astype({"key": "int64", "year": "int64"}).reset_index(drop=True),
+        actuals=actuals.astype({"key": "int64", "year": "int64"}).reset_index(drop=True),
+        milestones=milestones.astype({"key": "int64", "year": "int64"}).reset_index(drop=True),
+        notes=notes,
+    )
+
+
+RECORD_IDENTITY = ["park", "plan", "indicator_code", "indicator_name", "unit", "category", "order"]
+RECORD_FIELDS = [*RECORD_IDENTITY, "year", *FIGURE_COLUMNS]
+
+
+def progress_records(*, plan: Plan, park: Park | None = None, year: int | None = None) -> list[dict]:
+    """The stored progress of one plan as plain records (one query), in the plan's printed order."""
+    from progress.models import ProgressResult
+
+    results = (
+        ProgressResult.objects.filter(plan=plan)
+        .select_related("park", "plan", "plan_indicator__indicator", "plan_indicator__unit")
+        .order_by("plan_indicator__order", "year")
+    )
+    if park is not None:
+        results = results.filter(park=park)
+    if year is not None:
+        results = results.filter(year=year)
+    return [_record(r) for r in results]
+
+
+def _record(result) -> dict:
+    pi = result.plan_indicator
+    record = {
+        "park": result.park.code,
+        "plan": result.plan.code,
+        "indicator_code": pi.indicator.code,
+        "indicator_name": pi.name_printed,
+        "unit": pi.unit.symbol,
+        "category": pi.category_printed,
+        "order": pi.order,
+    }
+    for name in RECORD_FIELDS[len(record) :]:
+        record[name] = getattr(result, name)
+    return record
+
+
+def progress_preview_records(*, plan: Plan, year: int | None = None) -> list[dict]:
+    """Like progress_records, but computed now with drafts and submitted values counted; nothing stored."""
+    from progress.models import ProgressResult
+    from progress.services import progress_compute
+
+    inputs = progress_inputs(park_ids=park_scope([plan.park_id]), include_drafts=True)
+    frame = progress_compute(inputs)
+    frame = frame[frame["plan_id"] == plan.pk]
+    if year is not None:
+        frame = frame[frame["year"] == year]
+    plan_indicators = {
+        pi.pk: pi
+        for pi in PlanIndicator.objects.filter(plan=plan).select_related("indicator", "unit", "park")
+    }
+    parks = {p.pk: p for p in Park.objects.filter(pk__in=frame["park_id"].unique().tolist())}
+    records = []
+    for row in frame.astype(object).where(frame.notna(), None).to_dict("records"):
+        result = ProgressResult(
+            park=parks[row["park_id"]],
+            plan=plan,
+            plan_indicator=plan_indicators[row["plan_indicator_id"]],
+            **{k: v for k, v in row.items() if k not in {"park_id", "plan_id", "plan_indicator_id"}},
+        )
+        records.append(_record(result))
+    return sorted(records, key=lambda r: (r["order"], r["year"]))

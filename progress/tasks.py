@@ -1,0 +1,69 @@
+"""Thin Celery tasks: they take ids, call a service, and can run twice without harm."""
+
+import logging
+
+from celery import Task, shared_task
+from django.db import InterfaceError, OperationalError
+from kombu.exceptions import OperationalError as BrokerOperationalError
+
+from progress import services
+
+logger = logging.getLogger(__name__)
+
+
+class ParkTask(Task):
+    """Logs a failure with the park and plans it concerns, so an operator knows what is stale."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        park_id = kwargs.get("park_id", args[0] if args else None)
+        park_code, plan_codes = None, []
+        if park_id is not None:
+            try:
+                from plans.models import Plan
+
+                plans = list(Plan.objects.filter(park_id=park_id).select_related("park"))
+                plan_codes = [plan.code for plan in plans]
+                park_code = plans[0].park.code if plans else None
+            except Exception:  # the database may be what failed
+                pass
+        logger.error(
+            "progress task failed",
+            extra={
+                "task": self.name,
+                "task_id": task_id,
+                "park_id": park_id,
+                "park": park_code,
+                "plans": plan_codes,
+                "error": repr(exc),
+            },
+        )
+
+
+RETRY = {
+    "base": ParkTask,
+    "autoretry_for": (OperationalError, InterfaceError, BrokerOperationalError),
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "retry_kwargs": {"max_retries": 10},
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "serializer": "json",
+}
+
+
+@shared_task(name="plans.tasks.recompute_park", time_limit=120, soft_time_limit=100, **RETRY)
+def recompute_park(park_id: int) -> bool:
+    """Recompute one park's progress if it is still marked dirty (deduplicates bursts)."""
+    return services.progress_claim_and_recompute(park_id=park_id)
+
+
+@shared_task(name="plans.tasks.recompute_all", time_limit=1800, soft_time_limit=1700, **RETRY)
+def recompute_all() -> int:
+    """Recompute every park (scheduled nightly by beat, and on demand)."""
+    return services.progress_recompute()
+
+
+@shared_task(name="plans.tasks.drain_outbox", time_limit=600, soft_time_limit=540, **RETRY)
+def drain_outbox() -> int:
+    """Recompute the parks whose recompute could not be queued (broker down)."""
+    return services.progress_drain_outbox()
