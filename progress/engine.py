@@ -1,7 +1,7 @@
 """The progress engine: ParkTrack's progress method as one pure, vectorised function of DataFrames.
 
 ``compute_progress(items, targets, actuals, milestones)`` implements
-``/work/shared/design/progress-method.md``. It imports nothing from Django: the caller turns querysets
+``docs/progress-method.md``. It imports nothing from Django: the caller turns querysets
 into frames (Decimal → float, every value already in the plan indicator's unit) and stores the result.
 All rows are computed at once with numpy/pandas; there is no Python loop over series or years.
 
