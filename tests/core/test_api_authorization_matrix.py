@@ -11,7 +11,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from indicators.models import Observation
-from tests.api.conftest import ROLES, observation, snapshot
+from tests.core.api_fixtures import ROLES, observation, snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from indicators.models import Observation
-from tests.api.conftest import observation, snapshot
+from tests.core.api_fixtures import *  # noqa: F403  (the API fixtures)
+from tests.core.api_fixtures import observation, snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""The progress engine (plans/engine.py): hand-worked cases from the seed plans, edge cases, properties.
+"""The progress engine (progress/engine.py): hand-worked cases from the seed plans, edge cases, properties.
 
 Pure pandas: no database. Values are asserted, not just shapes.
 """

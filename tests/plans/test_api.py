@@ -2,6 +2,9 @@
 
 import pytest
 
+from tests.core.api_fixtures import *  # noqa: F403  (the API fixtures)
+from tests.core.api_fixtures import token_client
+
 pytestmark = pytest.mark.django_db
 
 
@@ -78,8 +81,6 @@ def test_plans_of_a_private_park_are_hidden_from_anonymous_and_other_parks(anon,
 
 
 def test_region_official_sees_the_private_parks_of_the_region(official):
-    from tests.api.conftest import token_client
-
     client = token_client(official)
     codes = [p["code"] for p in client.get("/api/v1/plans/?page_size=100").json()["results"]]
     assert "xishuangbanna-parks-14th" in codes  # 云南省, not public

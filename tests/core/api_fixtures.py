@@ -1,4 +1,11 @@
-"""Fixtures for the REST API tests: one user per role, token clients, a fresh cache per test."""
+"""Fixtures and helpers for the REST API tests: one user per role, token clients, a fresh cache per test.
+
+The API tests sit beside the code they test (tests/<app>/test_api.py for <app>/api.py; the
+cross-cutting ones in tests/core/, for core/api/). A module (or tests/core/conftest.py) takes the fixtures
+with ``from tests.core.api_fixtures import *`` (only the fixtures are exported), so the autouse fresh
+cache and this ``admin_client`` (an API token client, not pytest-django's session client) apply to the
+API tests only; the helpers are imported by name.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +24,8 @@ from progress.services import progress_recompute
 PARK = "yuxi-hitech"  # public (is_public), with zones
 OTHER_PARK = "wenshan-hitech"
 PRIVATE_PARK = "wenfeng-hitech"  # not public
+
+__all__ = ["admin_client", "anon", "client_for", "fresh_cache", "official", "progress", "users", "yuxi"]
 
 ROLES = ["anonymous", "viewer", "other_staff", "staff", "reviewer", "admin"]
 
@@ -112,6 +121,11 @@ def observation(park: Park, code: str, year: int, value: str, status: str = "dra
     return Observation.objects.create(
         park=park, indicator=indicator(code), year=year, value=Decimal(value), status=status, **extra
     )
+
+
+def codes(response) -> list[str]:
+    """The codes of a list response's results, in order."""
+    return [row["code"] for row in response.json()["results"]]
 
 
 def snapshot() -> list[tuple]:

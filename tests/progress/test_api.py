@@ -9,6 +9,7 @@ from django.utils.http import http_date
 from indicators.models import Indicator, Observation
 from parks.models import Park
 from progress.services import progress_recompute
+from tests.core.api_fixtures import *  # noqa: F403  (the API fixtures)
 
 pytestmark = pytest.mark.django_db
 
