@@ -15,14 +15,11 @@ import pandas as pd
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from indicators.models import Indicator, Observation
-from parks.models import Park, ParkRole, RegionScope
-from parks.permissions import is_admin, public_or_readable_parks
+from parks import selectors as parks_selectors
+from parks.models import Park
 from plans.models import Plan, PlanIndicator, Target
 from progress.engine import FIGURE_COLUMNS, TEXT_FIGURES
 from progress.models import ProgressResult
-
-ANCESTOR_DEPTH = 5  # parks deeper than this under a public park fall back to parks.permissions
-_ANCESTORS = "__".join(["parent"] * ANCESTOR_DEPTH)
 
 
 class ParkNotVisible(Exception):
@@ -35,62 +32,26 @@ class ParkNotVisible(Exception):
 def park_for_user(user, code: str) -> Park:
     """The park ``code`` if the user may read its plans and progress, else ParkNotVisible.
 
-    The same rule as ``parks.permissions.public_or_readable_parks`` (a test checks that they agree for
-    every seeded park and every kind of user), in at most three queries: the park with its ancestors
-    (one join), then, for a signed-in user and a non-public park only, the user's roles and region scopes.
-    """
-    park = Park.objects.select_related(_ANCESTORS).filter(code=code).first()
-    if park is None:
+    The rule of ``parks.selectors`` (``can_read`` with ``public=True``): one query (the park joined with
+    its parents) for a public park, two for a signed-in user on a park that is not public (their roles
+    and region scopes), one more for a zone deeper than the join reaches (the whole tree)."""
+    park, tree = parks_selectors.park_with_tree(code=code)
+    if park is None or not parks_selectors.can_read(user, park, public=True, tree=tree):
         raise ParkNotVisible(code)
-    chain = [park]
-    while chain[-1].parent_id is not None and len(chain) <= ANCESTOR_DEPTH:
-        chain.append(chain[-1].parent)
-    if is_admin(user) or any(p.is_public for p in chain):
-        return park
-    if chain[-1].parent_id is not None:  # deeper than we joined: ask the general rule
-        if public_or_readable_parks(user).filter(pk=park.pk).exists():
-            return park
-        raise ParkNotVisible(code)
-    if user is not None and user.is_authenticated:
-        if ParkRole.objects.filter(user=user, park_id__in=[p.pk for p in chain]).exists():
-            return park
-        scopes = RegionScope.objects.filter(user=user, province=park.province).filter(
-            Q(prefecture="") | Q(prefecture=park.prefecture)
-        )
-        if park.province and scopes.exists():
-            return park
-    raise ParkNotVisible(code)
+    return park
 
 
 def visible_park_regions(user) -> dict[int, tuple[str, str]]:
     """Every park whose plans and progress the user may read, as {id: (province, prefecture)}: the rule
-    of ``parks.permissions.public_or_readable_parks`` (a test checks that they agree) in a fixed number of
-    queries, one for an anonymous visitor and three for a signed-in user, however deep the zones go."""
-    rows = list(Park.objects.values_list("id", "parent_id", "is_public", "province", "prefecture"))
-    if is_admin(user):
-        return {row[0]: (row[3], row[4]) for row in rows}
-    parents = {row[0]: row[1] for row in rows}
-    granted = {row[0] for row in rows if row[2]}  # public parks (and, below, the user's role parks)
-    scopes: list[tuple[str, str]] = []
-    if user is not None and user.is_authenticated:
-        granted |= set(ParkRole.objects.filter(user=user).values_list("park_id", flat=True))
-        scopes = list(RegionScope.objects.filter(user=user).values_list("province", "prefecture"))
-    visible = {}
-    for park_id, _parent, _public, province, prefecture in rows:
-        current, seen = park_id, set()
-        while current is not None and current not in seen:  # the park and its ancestors
-            if current in granted:
-                visible[park_id] = (province, prefecture)
-                break
-            seen.add(current)
-            current = parents.get(current)
-        else:
-            if any(province == p and (not f or prefecture == f) for p, f in scopes):
-                visible[park_id] = (province, prefecture)
-    return visible
+    of ``parks.selectors.visible_park_ids``, in the order of the park codes: one query for an anonymous
+    visitor or an administrator, two for a signed-in user, however deep the zones go."""
+    tree = parks_selectors.park_tree()
+    ids = parks_selectors.visible_park_ids(user, public=True, tree=tree)
+    return {pk: region for pk, region in tree.regions.items() if ids is None or pk in ids}
 
 
 def visible_park_ids(user) -> set[int]:
+    """Ids of the parks whose plans and progress the user may read (every park for administrators)."""
     return set(visible_park_regions(user))
 
 

@@ -21,6 +21,7 @@ from simple_history.utils import bulk_create_with_history
 from indicators.models import Indicator, Observation, Unit
 from indicators.units import convert
 from parks.models import Park
+from parks.selectors import park_tree
 from plans.models import Milestone, Plan, PlanIndicator, Target
 from progress.models import ProgressResult
 from progress.services import progress_recompute
@@ -102,7 +103,7 @@ def demo_data_create(*, parks: int = 0, seed: int = 2026) -> DemoReport:
             "park_id", "indicator_id", "year"
         )
     )
-    parents = set(Park.objects.exclude(parent=None).values_list("parent_id", flat=True))
+    parents = set(park_tree().children)  # parks with zones
     base_values = {
         (o.park_id, o.indicator_id): o
         for o in Observation.objects.filter(

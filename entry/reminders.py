@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from entry.models import ReportingPeriod
 from entry.selectors import SheetSummary, sheet_summaries
 from parks.models import Park, ParkRole
+from parks.selectors import ParkTree, park_tree
 
 REMINDER_WINDOW_DAYS = 7  # staff are reminded every day from a week before the deadline to the deadline
 MISSING_LISTED = 20
@@ -32,11 +33,8 @@ class ReminderReport:
     review: list[tuple[str, int, str]] = field(default_factory=list)
 
 
-def _recipients(park: Park, role: str, parents: dict[int, int | None], roles) -> list:
-    chain, current = set(), park.pk
-    while current is not None and current not in chain:
-        chain.add(current)
-        current = parents.get(current)
+def _recipients(park: Park, role: str, tree: ParkTree, roles) -> list:
+    chain = set(tree.ancestors_and_self(park.pk))
     users = {r.user.pk: r.user for r in roles if r.role == role and r.park_id in chain}
     return sorted((u for u in users.values() if u.is_active and u.email), key=lambda u: u.email)
 
@@ -118,7 +116,7 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderReport:
     if not periods:
         return report
     summaries = {(s.park.pk, s.year): s for s in sheet_summaries([(p.park, p.year) for p in periods])}
-    parents = dict(Park.objects.values_list("id", "parent_id"))
+    tree = park_tree()
     roles = list(
         ParkRole.objects.filter(role__in=[ParkRole.Role.ENTRY, ParkRole.Role.REVIEWER]).select_related("user")
     )
@@ -128,7 +126,7 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderReport:
         days_left = (period.deadline - today).days
         due = period.is_open and 0 <= days_left <= REMINDER_WINDOW_DAYS
         if due and summary.to_enter and period.entry_reminded_on != today:
-            staff = _recipients(period.park, ParkRole.Role.ENTRY, parents, roles)
+            staff = _recipients(period.park, ParkRole.Role.ENTRY, tree, roles)
             if staff:
                 subject, body = _entry_message(summary, today)
                 with transaction.atomic():
@@ -136,7 +134,7 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderReport:
                         connection.send_messages([EmailMessage(subject, body, to=[u.email]) for u in staff])
                         report.entry += [(period.park.code, period.year, u.email) for u in staff]
         if summary.to_review and period.review_reminded_on != today:
-            reviewers = _recipients(period.park, ParkRole.Role.REVIEWER, parents, roles)
+            reviewers = _recipients(period.park, ParkRole.Role.REVIEWER, tree, roles)
             if reviewers:
                 subject, body = _review_message(summary)
                 with transaction.atomic():

@@ -26,6 +26,7 @@ from entry.services import DEFAULT_YOY_THRESHOLD, MIN_HISTORY_FOR_RANGE, Check, 
 from indicators.models import Indicator, Observation, Unit
 from indicators.units import convert
 from parks.models import Park
+from parks.selectors import held_roles, is_admin, park_roles, park_tree
 from plans.models import Plan, PlanIndicator, Target
 from plans.target_text import target_text
 from progress.models import ProgressResult
@@ -407,19 +408,7 @@ def open_years(parks: list[Park]) -> dict[int, list[int]]:
 def pending_years(parks: list[Park]) -> dict[int, set[int]]:
     """Years in which a park (or one of its zones) has values not yet approved, per park."""
     result: dict[int, set[int]] = {p.pk: set() for p in parks}
-    children: dict[int, list[int]] = {}
-    for park_id, parent_id in Park.objects.exclude(parent=None).values_list("id", "parent_id"):
-        children.setdefault(parent_id, []).append(park_id)
-    owner: dict[int, set[int]] = {}
-    for park in parks:
-        frontier, seen = [park.pk], set()
-        while frontier:
-            member = frontier.pop()
-            if member in seen:
-                continue
-            seen.add(member)
-            owner.setdefault(member, set()).add(park.pk)
-            frontier.extend(children.get(member, []))
+    owner = park_tree().owners(p.pk for p in parks)
     for park_id, year in (
         Observation.objects.filter(park_id__in=list(owner), status__in=PENDING_STATUSES)
         .values_list("park_id", "year")
@@ -437,44 +426,16 @@ def parks_with_plans() -> list[Park]:
     return list(Park.objects.filter(pk__in=ids).order_by("code"))
 
 
-def roles_by_park(user, parks: list[Park]) -> dict[int, set[str]]:
-    """The roles (entry, reviewer, viewer) the user holds on each park, directly or through a park it is
-    a zone of; administrators hold all. Two queries, whatever the number of parks."""
-    from parks.models import ParkRole
-    from parks.permissions import is_admin
-
-    if is_admin(user):
-        return {p.pk: {"entry", "reviewer", "viewer"} for p in parks}
-    if not (user and user.is_authenticated):
-        return {p.pk: set() for p in parks}
-    held: dict[int, set[str]] = {}
-    for park_id, role in ParkRole.objects.filter(user=user).values_list("park_id", "role"):
-        held.setdefault(park_id, set()).add(role)
-    parents = dict(Park.objects.values_list("id", "parent_id"))
-    result = {}
-    for park in parks:
-        roles: set[str] = set()
-        current, seen = park.pk, set()
-        while current is not None and current not in seen:
-            seen.add(current)
-            roles |= held.get(current, set())
-            current = parents.get(current)
-        result[park.pk] = roles
-    return result
+roles_by_park = park_roles  # moved to parks.selectors.park_roles; kept while entry/views.py imports it
 
 
 def user_parks(user) -> list[Park]:
     """The parks a user works on: those with a sheet for administrators, else those they hold a role
     on (a role on a park covers its zones, whose rows are in the park's own sheet)."""
-    from parks.models import ParkRole
-    from parks.permissions import is_admin
-
     if is_admin(user):
         return parks_with_plans()
-    if not (user and user.is_authenticated):
-        return []
-    ids = set(ParkRole.objects.filter(user=user).values_list("park_id", flat=True))
-    return list(Park.objects.filter(pk__in=ids).order_by("code"))
+    ids = set(held_roles(user))
+    return list(Park.objects.filter(pk__in=ids).order_by("code")) if ids else []
 
 
 @dataclass

@@ -12,17 +12,18 @@ from rest_framework.permissions import AllowAny
 
 from core.api.formats import ApiViewMixin, Column, DecimalString
 from core.cache import entry_get, entry_set, request_generation
+from parks import selectors
 from parks.models import Park
-from parks.permissions import is_admin, public_or_readable_parks, readable_parks
 
 # How long the progress endpoints may reuse a user's visible parks (see visible_park_ids).
 SCOPE_SECONDS = 30
 
 
 def visible_park_ids(request, *, public: bool, max_age: int = 0) -> list[int] | None:
-    """Ids of the parks the request's user may read, computed once per request; None means every park
-    (administrators). ``public=True`` adds the parks marked public (plans, targets, progress, the park
-    list); ``public=False`` is for observations, which are never public.
+    """Ids of the parks the request's user may read (``parks.selectors.visible_park_ids``), computed
+    once per request; None means every park (administrators). ``public=True`` adds the parks marked
+    public (plans, targets, progress, the park list); ``public=False`` is for observations, which are
+    never public.
 
     With ``max_age`` (seconds) the public scope is also kept in this process's memory, per user and per
     progress generation: the progress endpoints use it so that a cached response costs one query (the
@@ -40,7 +41,7 @@ def _scope(request, *, public: bool, max_age: int) -> tuple[list[int] | None, st
     if found is not None:
         return found
     user = request.user
-    if is_admin(user):
+    if selectors.is_admin(user):
         found = (None, "all")
     else:
         key = None
@@ -51,8 +52,7 @@ def _scope(request, *, public: bool, max_age: int) -> tuple[list[int] | None, st
             key = f"api:scope:{token}:{who}" if token else None
         found = entry_get(key) if key else None
         if found is None:
-            parks = public_or_readable_parks(user) if public else readable_parks(user)
-            ids = sorted(parks.values_list("pk", flat=True))
+            ids = sorted(selectors.visible_park_ids(user, public=public) or ())
             found = (ids, hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest())
             if key:
                 entry_set(key, found, max_age, shared=False)

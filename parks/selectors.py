@@ -7,7 +7,9 @@ parks or the depth of their zones.
 - ``park_roles(user, parks)``: the roles a user holds on each park, directly or through a park it is a
   zone of (two queries).
 - ``visible_park_ids(user, public=...)``: the parks a user may read (None: every park, for
-  administrators); ``public=True`` adds the parks marked public and their zones.
+  administrators); ``public=True`` adds the parks marked public and their zones. ``can_read`` is the
+  same rule for one park; ``park_with_tree`` loads one park with the parks above it (one query) for it.
+- ``user_grants(user)``: the user's roles and region scopes (one query); ``held_roles``: the roles only.
 
 The rules (see also ``parks.permissions``):
 
@@ -21,6 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from django.db.models import CharField, IntegerField, Value
 
 from parks.models import Park, ParkRole, RegionScope
 
@@ -85,15 +89,15 @@ class ParkTree:
         """The top park (the one without parent) that ``park_id`` is in; itself when it has no parent."""
         return self.ancestors_and_self(park_id)[-1]
 
-    def descendants_and_self(self, park_ids: Iterable[int]) -> set[int]:
-        """The parks, their zones, their zones' zones … (every level)."""
+    def descendants_and_self(self, park_ids: Iterable[int], *, depth: int | None = None) -> set[int]:
+        """The parks, their zones, their zones' zones … (every level, or ``depth`` levels down)."""
         found = set(park_ids)
-        frontier = list(found)
-        while frontier:
-            for child in self.children.get(frontier.pop(), ()):
-                if child not in found:
-                    found.add(child)
-                    frontier.append(child)
+        frontier = set(found)
+        level = 0
+        while frontier and (depth is None or level < depth):
+            frontier = {child for pk in frontier for child in self.children.get(pk, ())} - found
+            found |= frontier
+            level += 1
         return found
 
     def ancestors_and_self_of_many(self, park_ids: Iterable[int]) -> set[int]:
@@ -128,6 +132,59 @@ def park_tree() -> ParkTree:
     return ParkTree(parents=parents, public=frozenset(public), regions=regions)
 
 
+@dataclass(frozen=True)
+class Grants:
+    """What a user has been given: roles per park (held directly) and region scopes."""
+
+    roles: dict[int, set[str]] = field(default_factory=dict)
+    scopes: list[tuple[str, str]] = field(default_factory=list)  # (province, prefecture ""=whole province)
+
+
+def user_grants(user) -> Grants:
+    """The user's roles and region scopes, in one query (none for anonymous users and administrators,
+    who need neither)."""
+    grants = Grants()
+    if not _signed_in(user) or is_admin(user):
+        return grants
+    text = CharField()
+    roles = ParkRole.objects.filter(user=user).values_list(
+        "park_id", "role", Value("", output_field=text), Value("", output_field=text)
+    )
+    scopes = RegionScope.objects.filter(user=user).values_list(
+        Value(None, output_field=IntegerField()), Value("", output_field=text), "province", "prefecture"
+    )
+    for park_id, role, province, prefecture in roles.union(scopes, all=True):
+        if park_id is None:
+            grants.scopes.append((province, prefecture))
+        else:
+            grants.roles.setdefault(park_id, set()).add(role)
+    return grants
+
+
+ANCESTOR_JOIN_DEPTH = 5  # park_with_tree joins this many levels of parents in its one query
+
+
+def park_with_tree(**lookup) -> tuple[Park | None, ParkTree | None]:
+    """One park (``Park.objects.filter(**lookup).first()``) and a tree that holds it and every park above
+    it: enough for ``can_read`` and ``park_roles`` on that park. One query (the park joined with its
+    parents) when the park is at most ANCESTOR_JOIN_DEPTH levels below its top park, else a second one
+    loads the whole tree. (None, None) when there is no such park."""
+    park = Park.objects.select_related("__".join(["parent"] * ANCESTOR_JOIN_DEPTH)).filter(**lookup).first()
+    if park is None:
+        return None, None
+    loaded, seen = [park], {park.pk}
+    while loaded[-1].parent_id is not None and loaded[-1].parent_id not in seen:
+        if not Park.parent.is_cached(loaded[-1]):  # deeper than the join reaches
+            return park, park_tree()
+        loaded.append(loaded[-1].parent)
+        seen.add(loaded[-1].pk)
+    return park, ParkTree(
+        parents={p.pk: p.parent_id for p in loaded},
+        public=frozenset(p.pk for p in loaded if p.is_public),
+        regions={p.pk: (p.province, p.prefecture) for p in loaded},
+    )
+
+
 def held_roles(user) -> dict[int, set[str]]:
     """The roles the user holds directly, per park (one query; none for anonymous users)."""
     held: dict[int, set[str]] = {}
@@ -141,12 +198,11 @@ def held_roles(user) -> dict[int, set[str]]:
 def park_roles(user, parks: Iterable[Park | int], *, tree: ParkTree | None = None) -> dict[int, set[str]]:
     """The roles ("entry", "reviewer", "viewer") the user holds on each park, directly or through a park
     it is a zone of; administrators hold all three, anonymous users none. At most two queries (the user's
-    roles and the tree), whatever the number of parks; none for administrators and anonymous users."""
+    roles, then the tree unless given), whatever the number of parks; none for administrators and
+    anonymous users."""
     ids = [_pk(p) for p in parks]
     if is_admin(user):
         return {pk: set(ALL_ROLES) for pk in ids}
-    if not _signed_in(user):
-        return {pk: set() for pk in ids}
     held = held_roles(user)
     if not held:
         return {pk: set() for pk in ids}
@@ -167,16 +223,14 @@ def has_role(user, park: Park | int, role: str, *, tree: ParkTree | None = None)
     return role in park_roles(user, [pk], tree=tree)[pk]
 
 
-def region_scopes(user) -> list[tuple[str, str]]:
-    """The user's (province, prefecture) scopes; prefecture "" means the whole province (one query)."""
-    if not _signed_in(user):
-        return []
-    return list(RegionScope.objects.filter(user=user).values_list("province", "prefecture"))
-
-
-def in_regions(region: tuple[str, str], scopes: Iterable[tuple[str, str]]) -> bool:
-    province, prefecture = region
-    return any(province == p and (not f or prefecture == f) for p, f in scopes)
+def _visible(tree: ParkTree, park_id: int, grants: Grants, *, public: bool) -> bool:
+    """The visibility rule, for one park: the park or a park above it is granted (a role on it, or it
+    is public when ``public``), or the park lies in one of the user's regions."""
+    for member in tree.ancestors_and_self(park_id):
+        if member in grants.roles or (public and member in tree.public):
+            return True
+    province, prefecture = tree.regions.get(park_id, ("", ""))
+    return any(province == p and (not f or prefecture == f) for p, f in grants.scopes)
 
 
 def visible_park_ids(user, *, public: bool, tree: ParkTree | None = None) -> set[int] | None:
@@ -184,24 +238,29 @@ def visible_park_ids(user, *, public: bool, tree: ParkTree | None = None) -> set
 
     ``public=False``: the parks the user holds a role on and their zones, plus the parks of the user's
     region scopes (for observations, which are never public). ``public=True`` adds the parks marked
-    public and their zones (plans, targets, progress, the park list). One query for an anonymous
-    visitor, three for a signed-in user (the tree, the roles, the region scopes)."""
+    public and their zones (plans, targets, progress, the park list). At most two queries: the tree
+    (unless given) and, for a signed-in user, their roles and region scopes."""
     if is_admin(user):
         return None
     if not _signed_in(user) and not public:
         return set()
     tree = tree if tree is not None else park_tree()
-    granted = set(held_roles(user))
-    if public:
-        granted |= tree.public
-    visible = tree.descendants_and_self(granted & tree.ids())
-    scopes = region_scopes(user)
-    if scopes:
-        visible |= {pk for pk, region in tree.regions.items() if in_regions(region, scopes)}
-    return visible
+    grants = user_grants(user)
+    return {pk for pk in tree.parents if _visible(tree, pk, grants, public=public)}
 
 
 def can_read(user, park: Park | int, *, public: bool, tree: ParkTree | None = None) -> bool:
-    """The user may read the park (see visible_park_ids)."""
-    ids = visible_park_ids(user, public=public, tree=tree)
-    return ids is None or _pk(park) in ids
+    """The user may read the park (the rule of visible_park_ids, for one park): the tree (unless given),
+    then for a signed-in user and a park that is not public their roles and region scopes (one query);
+    no query for administrators."""
+    if is_admin(user):
+        return True
+    pk = _pk(park)
+    if not _signed_in(user) and not public:
+        return False
+    tree = tree if tree is not None else park_tree()
+    if pk not in tree:
+        return False
+    if public and _visible(tree, pk, Grants(), public=True):  # public: no need for the user's grants
+        return True
+    return _signed_in(user) and _visible(tree, pk, user_grants(user), public=public)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Category, Indicator, Unit
 from parks.models import Park
+from parks.selectors import park_tree
 from plans.models import Plan, PlanIndicator
 from plans.setup import parse_milestones
 
@@ -112,13 +113,5 @@ class AddIndicatorForm(forms.Form):
 
 
 def _descendants(park_id: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for pk, parent in Park.objects.exclude(parent=None).values_list("id", "parent_id"):
-        children.setdefault(parent, []).append(pk)
-    found, frontier = [], list(children.get(park_id, []))
-    while frontier:
-        current = frontier.pop()
-        if current not in found:
-            found.append(current)
-            frontier.extend(children.get(current, []))
-    return found
+    """The park's zones, their zones … (every level; not the park itself)."""
+    return sorted(park_tree().descendants_and_self([park_id]) - {park_id})

@@ -18,6 +18,7 @@ from core.errors import DomainError, Invalid, NotAllowed
 from core.forms import UploadForm
 from indicators.models import Indicator, Observation, Unit
 from parks.permissions import public_or_readable_parks, readable_parks
+from parks.selectors import can_read
 from plans.excel import BLANK_MARKS, excel_number, write_long_xlsx
 from plans.forms import AddIndicatorForm, PlanForm
 from plans.models import Plan, PlanIndicator, Target
@@ -47,10 +48,7 @@ def _require_planner(user) -> None:
 
 def _readable_plan(request, code: str) -> Plan:
     plan = get_object_or_404(Plan.objects.select_related("park"), code=code)
-    if (
-        not can_plan(request.user)
-        and not public_or_readable_parks(request.user).filter(pk=plan.park_id).exists()
-    ):
+    if not can_plan(request.user) and not can_read(request.user, plan.park_id, public=True):
         raise PermissionDenied(_("您没有查看该规划的权限"))
     return plan
 

@@ -15,6 +15,7 @@ from django.db import connection
 
 from indicators.models import Indicator, Observation, Unit
 from parks.models import Park
+from parks.selectors import park_tree
 from plans.models import Milestone, Plan, PlanIndicator, Target
 from progress.engine import FIGURE_COLUMNS
 
@@ -68,14 +69,7 @@ class ProgressInputs:
 def park_scope(park_ids: Iterable[int]) -> list[int]:
     """The parks whose results depend on ``park_ids``: the parks themselves and their ancestors
     (a zone's figures roll up into its park, and a park's plan may set targets for its zones)."""
-    parents = dict(Park.objects.values_list("id", "parent_id"))
-    scope: set[int] = set()
-    for park_id in park_ids:
-        current: int | None = park_id
-        while current is not None and current not in scope:
-            scope.add(current)
-            current = parents.get(current)
-    return sorted(scope)
+    return sorted(park_tree().ancestors_and_self_of_many(park_ids))
 
 
 def progress_inputs(*, park_ids: Sequence[int] | None = None, include_drafts: bool = False) -> ProgressInputs:
@@ -156,11 +150,12 @@ def progress_inputs(*, park_ids: Sequence[int] | None = None, include_drafts: bo
     marks = ", ".join(["%s"] * len(counted))
     value_sql = f"CASE WHEN status IN ({marks}) THEN value ELSE previous_approved_value END"
     status_clause = f"(status IN ({marks}) OR previous_approved_value IS NOT NULL)"
-    hierarchy = pd.DataFrame.from_records(
-        list(Park.objects.values_list("id", "parent_id")), columns=["park_id", "parent_id"]
-    )
+    tree = park_tree()
+    hierarchy = pd.DataFrame.from_records(list(tree.parents.items()), columns=["park_id", "parent_id"])
     if park_ids is not None:
-        needed_parks = _with_descendants(items["park_id"].unique().tolist(), hierarchy)
+        needed_parks = sorted(
+            tree.descendants_and_self(items["park_id"].unique().tolist(), depth=MAX_ZONE_DEPTH)
+        )
         park_clause, park_params = _in_clause("park_id", needed_parks)
         ind_clause, ind_params = _in_clause("indicator_id", items["indicator_id"].unique().tolist())
         obs_where = f"{park_clause} AND {ind_clause} AND {status_clause}"
@@ -176,18 +171,6 @@ def progress_inputs(*, park_ids: Sequence[int] | None = None, include_drafts: bo
     observations, rolled = _roll_up_zones(observations, hierarchy, measures)
 
     return _engine_frames(items, targets, plan_milestones, observations, rolled)
-
-
-def _with_descendants(park_ids: list[int], hierarchy: pd.DataFrame) -> list[int]:
-    found = set(park_ids)
-    frontier = set(park_ids)
-    for _ in range(MAX_ZONE_DEPTH):
-        children = set(hierarchy.loc[hierarchy["parent_id"].isin(frontier), "park_id"].astype(int))
-        frontier = children - found
-        if not frontier:
-            break
-        found |= frontier
-    return sorted(found)
 
 
 def _roll_up_zones(
