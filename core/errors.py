@@ -57,12 +57,6 @@ class Conflict(DomainError):
     status = 409
 
 
-class Closed(Conflict):
-    """The reporting period of the year is closed: no write until an administrator reopens it."""
-
-    code = "period_closed"
-
-
 def error_item(field: str | None, message: str, *, row: int | None = None) -> dict[str, Any]:
     item: dict[str, Any] = {"field": field, "message": str(message)}
     if row is not None:

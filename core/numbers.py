@@ -52,3 +52,41 @@ def decimal_fits(value: Decimal, *, max_digits: int, decimal_places: int) -> str
     if whole > max_digits - decimal_places:
         return "digits"
     return None
+
+
+def number_errors(
+    value: Decimal, *, field: str, label: str, max_digits: int, decimal_places: int, row: int | None = None
+) -> list[dict]:
+    """Why ``value`` cannot be stored in a ``DecimalField(max_digits, decimal_places)`` column: error
+    items naming the field (and row), empty when it fits. Values are refused, never rounded."""
+    from django.utils.translation import gettext as _
+
+    from core.errors import error_item
+
+    problem = decimal_fits(value, max_digits=max_digits, decimal_places=decimal_places)
+    if problem is None:
+        return []
+    if problem == "places":
+        message = _(
+            "“%(label)s”最多保留 %(places)s 位小数（%(value)s 有 %(n)s 位）；系统不会四舍五入，请核对后重填"
+        ) % {
+            "label": label,
+            "places": decimal_places,
+            "value": _plain(value),
+            "n": digits(value)[1],
+        }
+    elif problem == "digits":
+        message = _("“%(label)s”超出可保存的范围（整数部分最多 %(whole)s 位，%(value)s 有 %(n)s 位）") % {
+            "label": label,
+            "whole": max_digits - decimal_places,
+            "value": _plain(value) if digits(value)[0] <= 40 else f"{value:.3E}",
+            "n": digits(value)[0],
+        }
+    else:
+        message = _("“%(label)s”必须是有限的数字") % {"label": label}
+    return [error_item(field, message, row=row)]
+
+
+def _plain(value: Decimal) -> str:
+    """A decimal without exponent notation: 1E+3 → '1000'."""
+    return f"{value.normalize():f}" if value.is_finite() else str(value)

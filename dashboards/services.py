@@ -148,7 +148,12 @@ def demo_data_create(*, parks: int = 0, seed: int = 2026) -> DemoReport:
         demo_parks, demo_observations = _demo_parks(parks, rng, report)
         observations += demo_observations
         park_ids += [p.pk for p in demo_parks]
-    bulk_create_with_history(observations, Observation, default_change_reason="demo_data")
+    bulk_create_with_history(
+        observations,
+        Observation,
+        default_change_reason="demo_data",
+        custom_historical_attrs={"history_action": Observation.history.model.Action.DEMO},
+    )
     report.observations = len(observations)
     progress_recompute(park_ids=park_ids)
     return report

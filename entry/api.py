@@ -181,7 +181,11 @@ class HistorySerializer(serializers.Serializer):
     history_id = serializers.IntegerField()
     history_date = serializers.DateTimeField()
     change = serializers.SerializerMethodField(help_text="created / changed / deleted")
-    reason = serializers.CharField(source="history_change_reason", allow_null=True)
+    action = serializers.CharField(
+        source="history_action",
+        help_text="draft / submit / approve / return / revise / discard / upload / import / …",
+    )
+    text = serializers.CharField(source="history_text", help_text="退回意见、修订原因或上传文件名")
     user = serializers.CharField(source="history_user.username", allow_null=True, default=None)
     value = DecimalString(read_only=True)
     status = serializers.CharField()
@@ -200,7 +204,8 @@ HISTORY_COLUMNS = [
     Column("history_id", "记录号"),
     Column("history_date", "时间"),
     Column("change", "变动"),
-    Column("reason", "原因"),
+    Column("action", "操作"),
+    Column("text", "说明"),
     Column("user", "操作人"),
     Column("value", "数值", "decimal"),
     Column("status", "状态"),
@@ -411,7 +416,8 @@ class ObservationViewSet(
         park = data.validated_data["park"]
         require_right(request.user, park, _ENTRY)
         rows = [
-            workflow.DraftRow(
+            workflow.EntryRow(
+                park=park,
                 indicator=row["indicator"],
                 year=row["year"],
                 value=row["value"],
@@ -421,7 +427,7 @@ class ObservationViewSet(
             )
             for row in data.validated_data["rows"]
         ]
-        saved = workflow.observation_bulk_save_drafts(user=request.user, park=park, rows=rows)
+        saved = workflow.observation_bulk_save(user=request.user, rows=rows)
         return Response({"count": len(saved), "results": ObservationSerializer(saved, many=True).data})
 
     def _act(self, serializer_class, service, **extra):

@@ -1,4 +1,4 @@
-"""Writes of the indicators app: loading yearly actuals."""
+"""``import_observations``: a file of official figures, read, then written through the entry services."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
-
-from entry.imports import ImportRow, read_table, validate_rows
-from indicators.models import Observation
-from progress.services import progress_request_recompute
+from core.errors import DomainError
+from entry.imports import FIELD_LABELS, read_table, validate_rows
+from entry.services import EntryRow, observation_import
 
 
 @dataclass
@@ -20,49 +18,25 @@ class ImportSummary:
     saved: bool
 
 
-def observation_import(*, path: Path, dry_run: bool = False, user=None) -> ImportSummary:
+def observation_import_file(*, path: Path, dry_run: bool = False, user=None) -> ImportSummary:
     """Validate a whole file of actuals, then save every row as approved, all or nothing.
 
-    Any error → nothing is saved. Saved rows keep their source, are recorded in the history with the
-    file's name as the reason, and queue a recompute of every park they touch.
+    The file is read and resolved first (parks, indicators, units, numbers, duplicates); then every row
+    meets the rules of every other door (``entry.services.observation_import``). Any error → nothing is
+    saved, and each error names its row as the spreadsheet shows it and its field.
     """
     result = validate_rows(read_table(path), default_source=f"导入文件 {path.name}")
     if result.errors:
         return ImportSummary(errors=result.errors, counts=Counter(), saved=False)
-    existing = {
-        (o.park_id, o.indicator_id, o.year): o
-        for o in Observation.objects.filter(
-            park__in={r.park.pk for r in result.rows},
-            indicator__in={r.indicator.pk for r in result.rows},
-            year__in={r.year for r in result.rows},
-        )
-    }
-    plan = [(row, existing.get((row.park.pk, row.indicator.pk, row.year))) for row in result.rows]
-    counts = Counter(_change_kind(row, obs) for row, obs in plan)
-    if dry_run:
-        return ImportSummary(errors=[], counts=counts, saved=False)
-    with transaction.atomic():
-        for row, obs in plan:
-            if _change_kind(row, obs) == "unchanged":
-                continue
-            obs = obs or Observation(park=row.park, indicator=row.indicator, year=row.year)
-            obs.value, obs.source, obs.note = row.value, row.source, row.note
-            obs.status = Observation.Status.APPROVED
-            obs.entered_by = obs.entered_by or user
-            obs._change_reason = f"import {path.name}"
-            obs.save()
-        for park_id in sorted({row.park.pk for row, obs in plan if _change_kind(row, obs) != "unchanged"}):
-            progress_request_recompute(park_id=park_id)
-    return ImportSummary(errors=[], counts=counts, saved=True)
-
-
-def _change_kind(row: ImportRow, obs: Observation | None) -> str:
-    if obs is None:
-        return "new"
-    same = (
-        obs.value == row.value
-        and obs.status == Observation.Status.APPROVED
-        and obs.source == row.source
-        and obs.note == row.note
-    )
-    return "unchanged" if same else "changed"
+    rows = [EntryRow(r.park, r.indicator, r.year, r.value, r.note, r.source) for r in result.rows]
+    try:
+        counts, _saved = observation_import(user=user, rows=rows, text=path.name, dry_run=dry_run)
+    except DomainError as exc:
+        lines = []
+        for error in exc.errors:
+            line = result.rows[error["row"]].row if error.get("row") is not None else "?"
+            label = FIELD_LABELS.get(error.get("field") or "", error.get("field") or "")
+            lines.append(f"第 {line} 行【{label}】{error['message']}")
+        return ImportSummary(errors=lines, counts=Counter(), saved=False)
+    figures = Counter(new=counts.new, changed=counts.changed, unchanged=counts.unchanged)
+    return ImportSummary(errors=[], counts=figures, saved=not dry_run)

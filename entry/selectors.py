@@ -18,11 +18,10 @@ from decimal import Decimal, localcontext
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 
 from core.formatting import decimal_str
+from entry.checks import DEFAULT_YOY_THRESHOLD, MIN_HISTORY_FOR_RANGE, Check, observation_check_many
 from entry.models import ReportingPeriod
-from entry.services import DEFAULT_YOY_THRESHOLD, MIN_HISTORY_FOR_RANGE, Check, observation_check_many
 from indicators.models import Indicator, Observation, Unit
 from indicators.units import convert
 from parks.models import Park
@@ -449,35 +448,15 @@ class HistoryEntry:
     status: str
 
 
-ACTIONS = {
-    "draft": gettext_lazy("保存草稿"),
-    "submit": gettext_lazy("提交审核"),
-    "approve": gettext_lazy("审核通过"),
-    "discard": gettext_lazy("清除草稿"),
-    "seed": gettext_lazy("初始数据（种子文件）"),
-}
-
-
-def _action(reason: str | None, history_type: str) -> tuple[str, str]:
-    """(what happened, why) from a history record's reason, as people read them."""
+def _action(record) -> str:
+    """What a history record says happened, as people read it."""
     from django.utils.translation import gettext as _
 
-    reason = reason or ""
-    if reason.startswith("return: "):
-        return _("退回"), reason[len("return: ") :]
-    if reason.startswith("revise: "):
-        return _("修订（重新送审）"), reason[len("revise: ") :]
-    if reason.startswith("import "):
-        return _("命令导入"), reason[len("import ") :]
-    if reason.startswith("上传 "):
-        return _("上传文件"), reason[len("上传 ") :]
-    if reason in ACTIONS:
-        return str(ACTIONS[reason]), ""
-    if history_type == "-":
-        return _("删除"), reason
-    if not reason:
-        return (_("新建") if history_type == "+" else _("后台修改")), ""
-    return reason, ""
+    if record.history_action:
+        return str(record.get_history_action_display())
+    if record.history_type == "-":
+        return _("删除")
+    return _("新建") if record.history_type == "+" else _("后台修改")
 
 
 def value_history(*, park: Park, indicator: Indicator, year: int) -> list[HistoryEntry]:
@@ -519,7 +498,7 @@ def value_history(*, park: Park, indicator: Indicator, year: int) -> list[Histor
                 previous is None or previous.review_comment != record.review_comment
             ):
                 changes.append(_("审核意见：%(comment)s") % {"comment": record.review_comment})
-        action, why = _action(record.history_change_reason, record.history_type)
+        action, why = _action(record), record.history_text
         user = record.history_user
         entries.append(
             HistoryEntry(

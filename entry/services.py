@@ -1,141 +1,368 @@
 """The yearly-actuals workflow: draft → submitted → approved or returned; revisions of approved values.
 
-Every function is a service: keyword-only, checks permission, validates, locks the row, checks the
-version the caller saw (optimistic locking), writes, records the reason in the history, and asks for a
-progress recompute when a counted value changes. Errors carry a machine-readable ``code`` and a
-translated message naming the field.
+Every door (the sheet, the review and revise forms, the REST API, uploads, ``import_observations``, the
+admin) writes through these services, so every write gets the same rules (``entry.checks``), the same
+permissions, the same history and the same recompute request. A service:
+
+- takes keyword-only arguments and works on a batch: one helper, ``_Batch``, loads what the rules need
+  (roles, closed periods, plans in force, the rows themselves, locked) in a fixed number of queries,
+  and writes with bulk statements, so a 40-row sheet costs what a 2-row sheet costs;
+- is all or nothing: any refused row refuses the batch, and each error names its ``row`` (the 0-based
+  index in the batch) and ``field``;
+- checks the version the caller saw (optimistic locking: a stale write is a conflict);
+- records each change in the history with its action and text as fields (``history_action``,
+  ``history_text``), and asks for a progress recompute when a value that counts changes.
+
+The single-value services (``observation_save_draft``, ``observation_approve``, …) are batches of one
+and raise the row's own error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import Conflict, DomainError, Invalid, NotAllowed
-from core.formatting import decimal_str
-from indicators.models import YEAR_MIN, Indicator, Observation
+from core.errors import Conflict, DomainError, Invalid, NotAllowed, with_row
+from core.outbox import request_recompute
+from entry.checks import (
+    Check,
+    EntryScope,
+    comment_errors,
+    entry_scope,
+    entry_text_errors,
+    observation_check_many,
+    value_errors,
+)
+from indicators.models import Indicator, Observation
 from parks.models import Park
-from parks.permissions import can_enter, can_review
-from progress.services import progress_request_recompute
+from parks.selectors import park_roles, park_tree
 
-DEFAULT_YOY_THRESHOLD = Decimal("0.3")
-NON_NEGATIVE_MEASURES = ("level", "share", "cumulative_flow")
-MIN_HISTORY_FOR_RANGE = 3
+S = Observation.Status
+Action = Observation.history.model.Action
+
+__all__ = [
+    "Check",
+    "Conflict",
+    "DomainError",
+    "EntryRow",
+    "Invalid",
+    "NotAllowed",
+    "ReviewDecision",
+    "observation_approve",
+    "observation_bulk_review",
+    "observation_bulk_save",
+    "observation_bulk_submit",
+    "observation_discard_draft",
+    "observation_import",
+    "observation_return",
+    "observation_revise",
+    "observation_save_draft",
+    "observation_submit",
+]
 
 
 @dataclass
-class Check:
-    errors: list[dict] = field(default_factory=list)  # hard: block saving
-    warnings: list[dict] = field(default_factory=list)  # soft: need a note before submission
+class EntryRow:
+    """One value of a data sheet, a file or a request. ``value`` None means: remove the draft there."""
+
+    park: Park
+    indicator: Indicator
+    year: int
+    value: Decimal | None
+    note: str = ""
+    source: str = ""
+    expected_version: int | None = None
 
 
-def observation_check(*, park: Park, indicator: Indicator, year: int, value: Decimal) -> Check:
-    """Hard errors and soft warnings for one value (the same rules in the browser, the API, imports)."""
-    check = Check()
-    _hard_rules(check, indicator, year, value, timezone.localdate().year)
-    if check.errors:
-        return check
-    counted = Observation.objects.filter(park=park, indicator=indicator, status=Observation.Status.APPROVED)
-    previous = counted.filter(year=year - 1).values_list("value", flat=True).first()
-    history = counted.exclude(year=year).aggregate(low=Min("value"), high=Max("value"), n=Count("id"))
-    _soft_rules(check, indicator, value, previous, history["low"], history["high"], history["n"])
-    return check
+@dataclass
+class ReviewDecision:
+    observation: Observation
+    approve: bool  # False: return to staff with ``comment``
+    comment: str = ""
+    expected_version: int | None = None
 
 
-def _hard_rules(check: Check, indicator: Indicator, year: int, value: Decimal, this_year: int) -> None:
-    if not YEAR_MIN <= year <= this_year:
-        check.errors.append(
-            {
-                "field": "year",
-                "message": _("年份 %(year)s 不在可填报范围（%(min)s–%(max)s）")
-                % {"year": year, "min": YEAR_MIN, "max": this_year},
-            }
+def _not_role(park: Park, role: str) -> NotAllowed:
+    message = {
+        "entry": _("您不是“%(park)s”的填报员"),
+        "reviewer": _("您不是“%(park)s”的审核员"),
+        "entry_or_reviewer": _("您不是“%(park)s”的填报员或审核员"),
+    }[role]
+    return NotAllowed(message % {"park": park.name_zh})
+
+
+class _Batch:
+    """One batch of writes: loads what its rules need in a fixed number of queries, collects each
+    row's errors, and writes the changed rows (and their history) in bulk statements."""
+
+    def __init__(self, *, user, summary: str):
+        self.user = user if user is not None and user.is_authenticated else None
+        self.summary = summary
+        self.tree = park_tree()
+        self.errors: list[tuple[int, DomainError]] = []
+        self.created: list[tuple[Observation, str, str]] = []  # (observation, action, text)
+        self.updated: list[tuple[Observation, str, str]] = []  # (observation, action, text)
+        self.deleted: list[Observation] = []
+        self.recompute: set[int] = set()
+        self._roles: dict[int, set[str]] | None = None
+
+    # --- reading -----------------------------------------------------------------------------------
+
+    def require(self, parks: Sequence[Park], role: str) -> None:
+        """Refuse the whole batch at once unless the user holds ``role`` on every park."""
+        if self.user is None and parks:
+            raise _not_role(parks[0], role)
+        roles = park_roles(self.user, parks, tree=self.tree)
+        wanted = {"entry_or_reviewer": {"entry", "reviewer"}}.get(role, {role})
+        for park in parks:
+            if not roles[park.pk] & wanted:
+                raise _not_role(park, role)
+
+    def scope(self, keys) -> EntryScope:
+        return entry_scope(tree=self.tree, keys=keys)
+
+    @staticmethod
+    def lock(pks: Sequence[int]) -> dict[int, Observation]:
+        """The rows, read again under a row lock (one query), with park and indicator."""
+        rows = Observation.objects.select_for_update(of=("self",)).select_related("park", "indicator")
+        return {obs.pk: obs for obs in rows.filter(pk__in=list(pks))}
+
+    @staticmethod
+    def lock_keys(rows: Sequence[EntryRow]) -> dict[tuple[int, int, int], Observation]:
+        if not rows:
+            return {}
+        found = Observation.objects.select_for_update().filter(
+            park_id__in={r.park.pk for r in rows},
+            indicator_id__in={r.indicator.pk for r in rows},
+            year__in={r.year for r in rows},
         )
-    if value < 0 and indicator.measure in NON_NEGATIVE_MEASURES:
-        check.errors.append(
-            {"field": "value", "message": _("“%(name)s”不能为负数") % {"name": indicator.name_zh}}
-        )
-    if indicator.measure == "share" and value > 100:
-        check.errors.append(
-            {
-                "field": "value",
-                "message": _("比重不能超过 100%%（填写的是 %(value)s）") % {"value": decimal_str(value)},
-            }
-        )
+        return {(o.park_id, o.indicator_id, o.year): o for o in found}
 
+    # --- collecting --------------------------------------------------------------------------------
 
-def _soft_rules(
-    check: Check,
-    indicator: Indicator,
-    value: Decimal,
-    previous: Decimal | None,
-    low: Decimal | None,
-    high: Decimal | None,
-    n: int,
-) -> None:
-    """Warnings from the approved history: the previous year's value, and the range of other years."""
-    threshold = indicator.yoy_warning_threshold or DEFAULT_YOY_THRESHOLD
-    if previous is not None and previous != 0:
-        change = (value - previous) / abs(previous)
-        if abs(change) > threshold:
-            check.warnings.append(
-                {
-                    "field": "value",
-                    "message": _(
-                        "与上年（%(previous)s）相比变动 %(change)s%%，"
-                        "超过提醒阈值 %(threshold)s%%，请在备注中说明原因"
-                    )
-                    % {
-                        "previous": decimal_str(previous),
-                        "change": round(change * 100, 1),
-                        "threshold": round(threshold * 100),
-                    },
-                }
+    def refuse(self, index: int, error: DomainError) -> None:
+        self.errors.append((index, error))
+
+    def invalid(self, index: int, items: list[dict]) -> bool:
+        """Record ``items`` (error items) as the row's refusal; True when there were any."""
+        if items:
+            self.refuse(index, Invalid(items[0]["message"], field=items[0]["field"], errors=items))
+        return bool(items)
+
+    @staticmethod
+    def check_version(obs: Observation, expected: int | None) -> DomainError | None:
+        if expected is not None and obs.version != expected:
+            return Conflict(
+                _("该数值已被他人修改（当前版本 %(current)s，您看到的是版本 %(seen)s），请刷新后重试")
+                % {"current": obs.version, "seen": expected},
+                field="version",
             )
-    # The range seen in history, widened by the same threshold: a series that grows steadily sets a
-    # new high every year, and that alone is no reason to ask for an explanation.
-    if n >= MIN_HISTORY_FOR_RANGE and not low - threshold * abs(low) <= value <= high + threshold * abs(high):
-        check.warnings.append(
-            {
-                "field": "value",
-                "message": _("超出历史数值范围（%(low)s–%(high)s），请在备注中说明原因")
-                % {"low": decimal_str(low), "high": decimal_str(high)},
-            }
-        )
+        return None
+
+    def create(self, obs: Observation, action: str, text: str = "") -> None:
+        obs.version = 1
+        self.created.append((obs, action, text))
+
+    def update(self, obs: Observation, action: str, text: str = "") -> None:
+        obs.version += 1
+        self.updated.append((obs, action, text))
+
+    # --- finishing ---------------------------------------------------------------------------------
+
+    def raise_errors(self, *, single: bool) -> None:
+        if not self.errors:
+            return
+        if single:
+            _index, error = self.errors[0]
+            raise error
+        items = [
+            {**item, "code": item.get("code", error.code)}
+            for index, error in self.errors
+            for item in with_row(error.errors, index)
+        ]
+        # Rows refused because they changed meanwhile make the batch a conflict; anything else in it
+        # (a four-eyes refusal of one row included) makes it invalid, each item keeping its own code.
+        conflict = all(isinstance(error, Conflict) for _i, error in self.errors)
+        raise (Conflict if conflict else Invalid)(self.summary % {"n": len(items)}, errors=items)
+
+    def write(self) -> None:
+        """Every change in bulk: inserts, updates, deletes and their history records."""
+        now = timezone.now()
+        history = []
+        if self.created:
+            objs = [obs for obs, _a, _t in self.created]
+            for obs in objs:
+                obs.created_at = obs.updated_at = now
+            Observation.objects.bulk_create(objs)
+            history += [
+                _history(obs, "+", self.user, action, text, now) for obs, action, text in self.created
+            ]
+        if self.updated:
+            objs = [obs for obs, _a, _t in self.updated]
+            for obs in objs:
+                obs.updated_at = now
+            Observation.objects.bulk_update(objs, UPDATED_FIELDS)
+            history += [
+                _history(obs, "~", self.user, action, text, now) for obs, action, text in self.updated
+            ]
+        if self.deleted:
+            history += [_history(obs, "-", self.user, Action.DISCARD, "", now) for obs in self.deleted]
+            # The history of each deletion is written above, with the rest, in one statement; the
+            # rows go in one DELETE (no per-row signals: nothing references an observation).
+            Observation.objects.filter(pk__in=[obs.pk for obs in self.deleted])._raw_delete(
+                Observation.objects.db
+            )
+        if history:
+            Observation.history.model.objects.bulk_create(history)
+        if self.recompute:
+            request_recompute(park_ids=self.recompute)
 
 
-def _locked(observation: Observation, expected_version: int | None) -> Observation:
-    obs = Observation.objects.select_for_update().select_related("park", "indicator").get(pk=observation.pk)
-    if expected_version is not None and obs.version != expected_version:
-        raise Conflict(
-            _("该数值已被他人修改（当前版本 %(current)s，您看到的是版本 %(seen)s），请刷新后重试")
-            % {"current": obs.version, "seen": expected_version},
-            field="version",
-        )
-    return obs
+UPDATED_FIELDS = [
+    "value",
+    "status",
+    "note",
+    "source",
+    "entered_by",
+    "reviewed_by",
+    "reviewed_at",
+    "review_comment",
+    "previous_approved_value",
+    "revision_reason",
+    "version",
+    "updated_at",
+]
 
 
-def _save(obs: Observation, reason: str, *, recompute: bool) -> Observation:
-    obs.version += 1
-    obs._change_reason = reason
-    obs.save()
-    if recompute:
-        progress_request_recompute(park_id=obs.park_id)
-    return obs
+def _history(obs: Observation, kind: str, user, action: str, text: str, when) -> Observation:
+    """A history record of ``obs`` as it now is, saying what happened (like simple-history's own)."""
+    model = Observation.history.model
+    return model(
+        history_date=when,
+        history_user=user,
+        history_type=kind,
+        history_action=action,
+        history_text=text,
+        **{f.attname: getattr(obs, f.attname) for f in model.tracked_fields},
+    )
 
 
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise NotAllowed(message)
+def _single(func: Callable, **kwargs):
+    """Run a batch service on one item and return its one result."""
+    return func(**kwargs, _single=True)[0]
+
+
+# --- drafts ------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
+def observation_bulk_save(
+    *, user, rows: Sequence[EntryRow], action: str = Action.DRAFT, text: str = "", _single: bool = False
+) -> list[Observation]:
+    """Save a whole sheet, file or request of drafts: all or nothing.
+
+    New values are created as drafts; drafts and returned values are changed; approved values need a
+    revision and submitted ones are with the reviewers (both refused). A row whose value is None
+    removes the draft there (``observation_discard_draft``). ``action`` and ``text`` say in the history
+    what wrote the values (``upload`` and the file's name, say). Returns the rows written or unchanged,
+    in order (a removed row is left out).
+    """
+    batch = _Batch(user=user, summary=_("共 %(n)s 处错误，未保存任何数据"))
+    batch.require(list({r.park.pk: r.park for r in rows}.values()), "entry")
+    scope = batch.scope((r.park.pk, r.indicator.pk, r.year) for r in rows)
+    existing = batch.lock_keys(rows)
+    this_year = timezone.localdate().year
+    result: list[Observation] = []
+    seen: dict[tuple[int, int, int], int] = {}
+    for index, row in enumerate(rows):
+        key = (row.park.pk, row.indicator.pk, row.year)
+        if key in seen:
+            batch.invalid(
+                index,
+                [
+                    {
+                        "field": "indicator",
+                        "message": _("与本次提交中的另一行重复（同一园区、指标、年份）"),
+                    }
+                ],
+            )
+            continue
+        seen[key] = index
+        errors = scope.errors(park_id=row.park.pk, indicator=row.indicator, year=row.year)
+        if row.value is not None:
+            errors += value_errors(
+                indicator=row.indicator, year=row.year, value=row.value, this_year=this_year
+            )
+            errors += entry_text_errors(note=row.note, source=row.source)
+        obs = existing.get(key)
+        if obs is None and row.expected_version not in (None, 0):
+            batch.refuse(index, Conflict(_("该数值已被删除，请刷新后重试"), field="version"))
+            continue
+        if batch.invalid(index, errors):
+            continue
+        if row.value is None:
+            if obs is not None:
+                _discard(batch, index, obs, row.expected_version)
+            continue
+        if obs is None:
+            obs = Observation(
+                park=row.park,
+                indicator=row.indicator,
+                year=row.year,
+                value=row.value,
+                note=row.note,
+                source=row.source,
+                status=S.DRAFT,
+                entered_by=batch.user,
+            )
+            batch.create(obs, action, text)
+            result.append(obs)
+            continue
+        conflict = batch.check_version(obs, row.expected_version)
+        if conflict is None and obs.status == S.APPROVED:
+            conflict = Conflict(_("该数值已审核，只能通过修订（说明原因）更改"), field="value")
+        if conflict is None and obs.status == S.SUBMITTED:
+            conflict = Conflict(_("该数值已提交待审核，不能修改"), field="value")
+        if conflict is not None:
+            batch.refuse(index, conflict)
+            continue
+        source = row.source or obs.source
+        if (obs.value, obs.note, obs.source) != (row.value, row.note, source) or obs.status != S.DRAFT:
+            obs.value, obs.note, obs.source = row.value, row.note, source
+            obs.status, obs.entered_by = S.DRAFT, batch.user
+            batch.update(obs, action, text)
+        result.append(obs)
+    batch.raise_errors(single=_single)
+    batch.write()
+    return result
+
+
+def _discard(batch: _Batch, index: int, obs: Observation, expected_version: int | None) -> None:
+    """Remove a value that was never approved: a draft, or a returned value staff withdraw. A returned
+    revision goes back to the approved value it would have replaced."""
+    conflict = batch.check_version(obs, expected_version)
+    if conflict is None and obs.status not in (S.DRAFT, S.RETURNED):
+        conflict = Conflict(
+            _("只有草稿或被退回的数值可以清除（当前状态：%(status)s）")
+            % {"status": obs.get_status_display()},
+            field="value",
+        )
+    if conflict is not None:
+        batch.refuse(index, conflict)
+    elif obs.previous_approved_value is not None:
+        obs.value, obs.previous_approved_value = obs.previous_approved_value, None
+        obs.status, obs.revision_reason = S.APPROVED, ""
+        batch.update(obs, Action.DISCARD, _("撤回修订，恢复原审核值"))
+        batch.recompute.add(obs.park_id)
+    else:
+        batch.deleted.append(obs)
+
+
 def observation_save_draft(
     *,
     user,
@@ -147,99 +374,157 @@ def observation_save_draft(
     source: str = "",
     expected_version: int | None = None,
 ) -> Observation:
-    """Create or change a draft value. Approved and submitted values cannot be changed this way."""
-    _require(can_enter(user, park), _("您不是“%(park)s”的填报员") % {"park": park.name_zh})
-    check = observation_check(park=park, indicator=indicator, year=year, value=value)
-    if check.errors:
-        raise Invalid(check.errors[0]["message"], field=check.errors[0]["field"], errors=check.errors)
-    existing = Observation.objects.filter(park=park, indicator=indicator, year=year).first()
-    if existing is None:
-        if expected_version not in (None, 0):
-            raise Conflict(_("该数值已被删除，请刷新后重试"), field="version")
-        obs = Observation(
-            park=park,
-            indicator=indicator,
-            year=year,
-            value=value,
-            note=note,
-            source=source,
-            status=Observation.Status.DRAFT,
-            entered_by=user,
-            version=0,
-        )
-        return _save(obs, "draft", recompute=False)
-    obs = _locked(existing, expected_version)
-    if obs.status == Observation.Status.APPROVED:
-        raise Conflict(_("该数值已审核，只能通过修订（说明原因）更改"), field="value")
-    if obs.status == Observation.Status.SUBMITTED:
-        raise Conflict(_("该数值已提交待审核，不能修改"), field="value")
-    unchanged = (obs.value, obs.note, obs.source) == (value, note, source or obs.source)
-    if unchanged and obs.status == Observation.Status.DRAFT:
-        return obs
-    obs.value, obs.note, obs.source = value, note, source or obs.source
-    obs.status, obs.entered_by = Observation.Status.DRAFT, user
-    return _save(obs, "draft", recompute=False)
+    """Create or change one draft value."""
+    row = EntryRow(park, indicator, year, value, note, source, expected_version)
+    return _single(observation_bulk_save, user=user, rows=[row])
+
+
+def observation_discard_draft(*, user, observation: Observation, expected_version: int | None = None) -> None:
+    """Remove one value that was never approved; the deletion stays in the history."""
+    row = EntryRow(
+        observation.park, observation.indicator, observation.year, None, expected_version=expected_version
+    )
+    observation_bulk_save(user=user, rows=[row], _single=True)
+
+
+# --- submitting and reviewing ------------------------------------------------------------------------
 
 
 @transaction.atomic
+def observation_bulk_submit(
+    *, user, items: Sequence[tuple[Observation, int | None]], _single: bool = False
+) -> list[Observation]:
+    """Submit many values (a whole sheet) for review: all or nothing. ``items`` are (observation,
+    version seen). A value with a warning needs a note."""
+    batch = _Batch(user=user, summary=_("共 %(n)s 处问题，未提交任何数据"))
+    locked = batch.lock([obs.pk for obs, _v in items])
+    batch.require(list({o.park_id: o.park for o in locked.values()}.values()), "entry")
+    rows = [locked.get(obs.pk) for obs, _v in items]
+    scope = batch.scope((o.park_id, o.indicator_id, o.year) for o in rows if o is not None)
+    present = [o for o in rows if o is not None]
+    checks = dict(
+        zip(
+            [o.pk for o in present],
+            observation_check_many(items=[(o.park_id, o.indicator, o.year, o.value) for o in present]),
+            strict=True,
+        )
+    )
+    for index, ((_given, version), obs) in enumerate(zip(items, rows, strict=True)):
+        if obs is None:
+            batch.refuse(index, Conflict(_("该数值已被删除，请刷新后重试"), field="version"))
+            continue
+        conflict = batch.check_version(obs, version)
+        if conflict is None and obs.status not in (S.DRAFT, S.RETURNED):
+            conflict = Conflict(
+                _("只有草稿或被退回的数值可以提交（当前状态：%(status)s）")
+                % {"status": obs.get_status_display()},
+                field="status",
+            )
+        if conflict is not None:
+            batch.refuse(index, conflict)
+            continue
+        check = checks[obs.pk]
+        errors = scope.errors(park_id=obs.park_id, indicator=obs.indicator, year=obs.year) + check.errors
+        if batch.invalid(index, errors):
+            continue
+        if check.warnings and not obs.note.strip():
+            batch.invalid(index, [{"field": "note", "message": w["message"]} for w in check.warnings])
+            continue
+        obs.status = S.SUBMITTED
+        batch.update(obs, Action.SUBMIT)
+    batch.raise_errors(single=_single)
+    batch.write()
+    return [obs for obs in rows if obs is not None]
+
+
 def observation_submit(*, user, observation: Observation, expected_version: int | None = None) -> Observation:
-    """Staff hand a draft (or a corrected returned value) to the reviewers. Warnings need a note."""
-    obs = _locked(observation, expected_version)
-    _require(can_enter(user, obs.park), _("您不是“%(park)s”的填报员") % {"park": obs.park.name_zh})
-    if obs.status not in (Observation.Status.DRAFT, Observation.Status.RETURNED):
-        raise Conflict(
-            _("只有草稿或被退回的数值可以提交（当前状态：%(status)s）")
-            % {"status": obs.get_status_display()},
-            field="status",
-        )
-    check = observation_check(park=obs.park, indicator=obs.indicator, year=obs.year, value=obs.value)
-    if check.errors:
-        raise Invalid(check.errors[0]["message"], field=check.errors[0]["field"], errors=check.errors)
-    if check.warnings and not obs.note.strip():
-        raise Invalid(
-            check.warnings[0]["message"],
-            field="note",
-            errors=[{"field": "note", "message": w["message"]} for w in check.warnings],
-        )
-    obs.status = Observation.Status.SUBMITTED
-    return _save(obs, "submit", recompute=False)
+    """Staff hand one draft (or a corrected returned value) to the reviewers."""
+    return _single(observation_bulk_submit, user=user, items=[(observation, expected_version)])
 
 
 @transaction.atomic
+def observation_bulk_review(
+    *, user, decisions: Sequence[ReviewDecision], _single: bool = False
+) -> list[Observation]:
+    """A reviewer approves and returns many submitted values at once: all or nothing.
+
+    Four eyes: whoever entered or revised a value cannot approve it (unless an administrator allowed
+    it for the park). Approved values are locked and count from now on."""
+    batch = _Batch(user=user, summary=_("共 %(n)s 处问题，未处理任何数据"))
+    locked = batch.lock([d.observation.pk for d in decisions])
+    batch.require(list({o.park_id: o.park for o in locked.values()}.values()), "reviewer")
+    rows = [locked.get(d.observation.pk) for d in decisions]
+    scope = batch.scope((o.park_id, o.indicator_id, o.year) for o in rows if o is not None)
+    now = timezone.now()
+    for index, (decision, obs) in enumerate(zip(decisions, rows, strict=True)):
+        if obs is None:
+            batch.refuse(index, Conflict(_("该数值已被删除，请刷新后重试"), field="version"))
+            continue
+        if not decision.approve and batch.invalid(
+            index,
+            comment_errors(
+                decision.comment,
+                field="comment",
+                label=_("审核意见"),
+                required_message=_("退回时必须填写审核意见"),
+            ),
+        ):
+            continue
+        conflict = batch.check_version(obs, decision.expected_version)
+        if conflict is None and obs.status != S.SUBMITTED:
+            message = (
+                _("只有已提交的数值可以审核通过（当前状态：%(status)s）")
+                if decision.approve
+                else _("只有已提交的数值可以退回（当前状态：%(status)s）")
+            )
+            conflict = Conflict(message % {"status": obs.get_status_display()}, field="status")
+        if conflict is not None:
+            batch.refuse(index, conflict)
+            continue
+        if scope.is_closed(park_id=obs.park_id, year=obs.year):
+            batch.invalid(index, scope.errors(park_id=obs.park_id, indicator=obs.indicator, year=obs.year))
+            continue
+        if decision.approve:
+            if obs.entered_by_id == batch.user.pk and not obs.park.allow_self_approval:
+                batch.refuse(
+                    index,
+                    NotAllowed(
+                        _("该数值由您本人填报或修订，需由另一位审核员审核通过"),
+                        field="status",
+                    ),
+                )
+                continue
+            obs.status = S.APPROVED
+            obs.reviewed_by, obs.reviewed_at, obs.review_comment = batch.user, now, ""
+            obs.previous_approved_value, obs.revision_reason = None, ""
+            batch.update(obs, Action.APPROVE)
+            batch.recompute.add(obs.park_id)
+        else:
+            obs.status, obs.review_comment = S.RETURNED, decision.comment.strip()
+            obs.reviewed_by, obs.reviewed_at = batch.user, now
+            batch.update(obs, Action.RETURN, decision.comment.strip())
+    batch.raise_errors(single=_single)
+    batch.write()
+    return [obs for obs in rows if obs is not None]
+
+
 def observation_approve(
     *, user, observation: Observation, expected_version: int | None = None
 ) -> Observation:
-    """A reviewer of the park signs a submitted value off; it is locked and counts from now on."""
-    obs = _locked(observation, expected_version)
-    _require(can_review(user, obs.park), _("您不是“%(park)s”的审核员") % {"park": obs.park.name_zh})
-    if obs.status != Observation.Status.SUBMITTED:
-        raise Conflict(
-            _("只有已提交的数值可以审核通过（当前状态：%(status)s）") % {"status": obs.get_status_display()},
-            field="status",
-        )
-    obs.status = Observation.Status.APPROVED
-    obs.reviewed_by, obs.reviewed_at, obs.review_comment = user, timezone.now(), ""
-    obs.previous_approved_value, obs.revision_reason = None, ""
-    return _save(obs, "approve", recompute=True)
+    """A reviewer of the park signs one submitted value off."""
+    decision = ReviewDecision(observation, True, expected_version=expected_version)
+    return _single(observation_bulk_review, user=user, decisions=[decision])
 
 
-@transaction.atomic
 def observation_return(
     *, user, observation: Observation, comment: str, expected_version: int | None = None
 ) -> Observation:
-    """A reviewer sends a submitted value back to staff with a comment."""
-    obs = _locked(observation, expected_version)
-    _require(can_review(user, obs.park), _("您不是“%(park)s”的审核员") % {"park": obs.park.name_zh})
-    if not comment.strip():
-        raise Invalid(_("退回时必须填写审核意见"), field="comment")
-    if obs.status != Observation.Status.SUBMITTED:
-        raise Conflict(
-            _("只有已提交的数值可以退回（当前状态：%(status)s）") % {"status": obs.get_status_display()},
-            field="status",
-        )
-    obs.status, obs.review_comment = Observation.Status.RETURNED, comment.strip()
-    obs.reviewed_by, obs.reviewed_at = user, timezone.now()
-    return _save(obs, f"return: {comment.strip()}", recompute=False)
+    """A reviewer sends one submitted value back to staff with a comment."""
+    decision = ReviewDecision(observation, False, comment, expected_version)
+    return _single(observation_bulk_review, user=user, decisions=[decision])
+
+
+# --- revisions and imports ---------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -253,246 +538,95 @@ def observation_revise(
     expected_version: int | None = None,
 ) -> Observation:
     """Correct an approved value: the new value goes to review again with the reason; until it is
-    approved, the previously approved value stays in force."""
-    obs = _locked(observation, expected_version)
-    _require(
-        can_enter(user, obs.park) or can_review(user, obs.park),
-        _("您不是“%(park)s”的填报员或审核员") % {"park": obs.park.name_zh},
+    approved, the previously approved value stays in force. The reviser cannot approve it."""
+    batch = _Batch(user=user, summary=_("共 %(n)s 处错误，未保存任何数据"))
+    obs = batch.lock([observation.pk]).get(observation.pk)
+    if obs is None:
+        raise Conflict(_("该数值已被删除，请刷新后重试"), field="version")
+    batch.require([obs.park], "entry_or_reviewer")
+    scope = batch.scope([(obs.park_id, obs.indicator_id, obs.year)])
+    errors = comment_errors(
+        reason, field="reason", label=_("修订原因"), required_message=_("修订已审核的数值必须说明原因")
     )
-    if not reason.strip():
-        raise Invalid(_("修订已审核的数值必须说明原因"), field="reason")
-    if obs.status != Observation.Status.APPROVED:
-        raise Conflict(
-            _("只有已审核的数值需要修订；当前状态为“%(status)s”，请直接修改")
-            % {"status": obs.get_status_display()},
-            field="status",
-        )
-    check = observation_check(park=obs.park, indicator=obs.indicator, year=obs.year, value=value)
-    if check.errors:
-        raise Invalid(check.errors[0]["message"], field=check.errors[0]["field"], errors=check.errors)
+    if not errors:
+        conflict = batch.check_version(obs, expected_version)
+        if conflict is None and obs.status != S.APPROVED:
+            conflict = Conflict(
+                _("只有已审核的数值需要修订；当前状态为“%(status)s”，请直接修改")
+                % {"status": obs.get_status_display()},
+                field="status",
+            )
+        if conflict is not None:
+            raise conflict
+        errors = scope.errors(park_id=obs.park_id, indicator=obs.indicator, year=obs.year)
+        errors += value_errors(indicator=obs.indicator, year=obs.year, value=value)
+        errors += entry_text_errors(note=note)
+    if batch.invalid(0, errors):
+        batch.raise_errors(single=True)
     obs.previous_approved_value, obs.value = obs.value, value
-    obs.revision_reason, obs.status, obs.entered_by = reason.strip(), Observation.Status.SUBMITTED, user
+    obs.revision_reason, obs.status, obs.entered_by = reason.strip(), S.SUBMITTED, batch.user
     if note is not None:
         obs.note = note
-    return _save(obs, f"revise: {reason.strip()}", recompute=False)
+    batch.update(obs, Action.REVISE, reason.strip())
+    batch.write()
+    return obs
 
 
 @dataclass
-class DraftRow:
-    indicator: Indicator
-    year: int
-    value: Decimal
-    note: str = ""
-    source: str = ""
-    expected_version: int | None = None
+class ImportCounts:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
 
 
 @transaction.atomic
-def observation_bulk_save_drafts(*, user, park: Park, rows: Sequence[DraftRow]) -> list[Observation]:
-    """Save many drafts of one park at once: all or nothing. Errors name the row index (0-based)."""
-    saved, errors = [], []
-    for index, row in enumerate(rows):
-        try:
-            with transaction.atomic():
-                saved.append(
-                    observation_save_draft(
-                        user=user,
-                        park=park,
-                        indicator=row.indicator,
-                        year=row.year,
-                        value=row.value,
-                        note=row.note,
-                        source=row.source,
-                        expected_version=row.expected_version,
-                    )
-                )
-        except NotAllowed:
-            raise
-        except DomainError as exc:
-            errors.extend({"row": index, **error} for error in exc.errors)
-    if errors:
-        raise Invalid(_("共 %(n)s 处错误，未保存任何数据") % {"n": len(errors)}, errors=errors)
-    return saved
+def observation_import(
+    *, user, rows: Sequence[EntryRow], text: str, dry_run: bool = False
+) -> tuple[ImportCounts, list[Observation]]:
+    """Load official figures as approved values (``import_observations``): all or nothing.
 
-
-# --- Sheet-level services (issue 5): many values at once, all or nothing ------------------------------
-
-
-def observation_check_many(*, items: Sequence[tuple[int, Indicator, int, Decimal]]) -> list[Check]:
-    """``observation_check`` for many (park id, indicator, year, value) at once, in one query.
-
-    The same rules as ``observation_check`` (they share ``_hard_rules`` and ``_soft_rules``); the data
-    sheet uses it to show every row's errors and warnings without a query per row.
-    """
+    The same rules as every other door (numbers, texts, plans in force, open periods, hard rules);
+    no role is needed (it is an administrator's command on the server) and no review (the figures are
+    published ones). Changed rows are recorded with the ``import`` action and ``text`` (the file's
+    name), and queue a recompute of their parks."""
+    batch = _Batch(user=user, summary=_("共 %(n)s 处错误，未保存任何数据"))
+    scope = batch.scope((r.park.pk, r.indicator.pk, r.year) for r in rows)
+    existing = batch.lock_keys(rows)
     this_year = timezone.localdate().year
-    park_ids = {park_id for park_id, _i, _y, _v in items}
-    indicator_ids = {indicator.pk for _p, indicator, _y, _v in items}
-    approved: dict[tuple[int, int], dict[int, Decimal]] = {}
-    if items:
-        rows = Observation.objects.filter(
-            park_id__in=park_ids, indicator_id__in=indicator_ids, status=Observation.Status.APPROVED
-        ).values_list("park_id", "indicator_id", "year", "value")
-        for park_id, indicator_id, obs_year, value in rows:
-            approved.setdefault((park_id, indicator_id), {})[obs_year] = value
-    checks = []
-    for park_id, indicator, year, value in items:
-        check = Check()
-        _hard_rules(check, indicator, year, value, this_year)
-        if not check.errors:
-            by_year = approved.get((park_id, indicator.pk), {})
-            others = [v for y, v in by_year.items() if y != year]
-            _soft_rules(
-                check,
-                indicator,
-                value,
-                by_year.get(year - 1),
-                min(others) if others else None,
-                max(others) if others else None,
-                len(others),
-            )
-        checks.append(check)
-    return checks
-
-
-def _record_reason(obs: Observation, reason: str) -> None:
-    """Replace the reason of the history record the last write made (it carries the row's version)."""
-    obs.history.filter(version=obs.version).update(history_change_reason=reason)
-
-
-@transaction.atomic
-def observation_discard_draft(*, user, observation: Observation, expected_version: int | None = None) -> None:
-    """Remove a value that was never approved (a draft, or a returned value staff withdraw).
-
-    The deletion is kept in the history with who and when. Submitted and approved values cannot be
-    removed: the first is with the reviewers, the second needs a revision.
-    """
-    obs = _locked(observation, expected_version)
-    _require(can_enter(user, obs.park), _("您不是“%(park)s”的填报员") % {"park": obs.park.name_zh})
-    if obs.status not in (Observation.Status.DRAFT, Observation.Status.RETURNED):
-        raise Conflict(
-            _("只有草稿或被退回的数值可以清除（当前状态：%(status)s）")
-            % {"status": obs.get_status_display()},
-            field="value",
-        )
-    obs._change_reason = "discard"
-    obs.delete()
-
-
-@dataclass
-class EntryRow:
-    """One value of a data sheet or an upload. ``value`` None means: remove the draft that is there."""
-
-    park: Park
-    indicator: Indicator
-    year: int
-    value: Decimal | None
-    note: str = ""
-    source: str = ""
-    expected_version: int | None = None
-
-
-@transaction.atomic
-def observation_bulk_save(*, user, rows: Sequence[EntryRow], reason: str = "") -> list[Observation]:
-    """Save a whole sheet (or file) of drafts, of one park and its zones: all or nothing.
-
-    Each row goes through ``observation_save_draft`` (or ``observation_discard_draft`` when its value
-    is None), so the rules, permissions and versions are the single-value ones. Errors name the row
-    index (0-based) in ``errors[i]["row"]``; a permission error stops at once. ``reason`` (e.g. the
-    uploaded file's name) replaces "draft" as the reason in the history of every value written.
-    """
-    saved, errors = [], []
+    counts, result = ImportCounts(), []
     for index, row in enumerate(rows):
-        try:
-            with transaction.atomic():
-                if row.value is None:
-                    existing = Observation.objects.filter(
-                        park=row.park, indicator=row.indicator, year=row.year
-                    ).first()
-                    if existing is not None:
-                        observation_discard_draft(
-                            user=user, observation=existing, expected_version=row.expected_version
-                        )
-                    continue
-                before = (
-                    Observation.objects.filter(park=row.park, indicator=row.indicator, year=row.year)
-                    .values_list("version", flat=True)
-                    .first()
-                )
-                obs = observation_save_draft(
-                    user=user,
-                    park=row.park,
-                    indicator=row.indicator,
-                    year=row.year,
-                    value=row.value,
-                    note=row.note,
-                    source=row.source,
-                    expected_version=row.expected_version,
-                )
-                if reason and obs.version != before:
-                    _record_reason(obs, reason)
-                saved.append(obs)
-        except NotAllowed:
-            raise
-        except DomainError as exc:
-            errors.extend({"row": index, **error} for error in exc.errors)
-    if errors:
-        raise Invalid(_("共 %(n)s 处错误，未保存任何数据") % {"n": len(errors)}, errors=errors)
-    return saved
-
-
-@transaction.atomic
-def observation_bulk_submit(*, user, items: Sequence[tuple[Observation, int | None]]) -> list[Observation]:
-    """Submit many values (a whole sheet) for review: all or nothing. ``items`` are (observation,
-    version seen). Errors name the item index in ``errors[i]["row"]``; a value with a warning and no
-    note is refused like ``observation_submit`` refuses it."""
-    done, errors = [], []
-    for index, (observation, version) in enumerate(items):
-        try:
-            with transaction.atomic():
-                done.append(observation_submit(user=user, observation=observation, expected_version=version))
-        except NotAllowed:
-            raise
-        except DomainError as exc:
-            errors.extend({"row": index, **error} for error in exc.errors)
-    if errors:
-        raise Invalid(_("共 %(n)s 处问题，未提交任何数据") % {"n": len(errors)}, errors=errors)
-    return done
-
-
-@dataclass
-class ReviewDecision:
-    observation: Observation
-    approve: bool  # False: return to staff with ``comment``
-    comment: str = ""
-    expected_version: int | None = None
-
-
-@transaction.atomic
-def observation_bulk_review(*, user, decisions: Sequence[ReviewDecision]) -> list[Observation]:
-    """A reviewer approves and returns many submitted values at once: all or nothing. Errors name the
-    decision index in ``errors[i]["row"]``."""
-    done, errors = [], []
-    for index, decision in enumerate(decisions):
-        try:
-            with transaction.atomic():
-                if decision.approve:
-                    obs = observation_approve(
-                        user=user,
-                        observation=decision.observation,
-                        expected_version=decision.expected_version,
-                    )
-                else:
-                    obs = observation_return(
-                        user=user,
-                        observation=decision.observation,
-                        comment=decision.comment,
-                        expected_version=decision.expected_version,
-                    )
-                done.append(obs)
-        except NotAllowed:
-            raise
-        except DomainError as exc:
-            errors.extend({"row": index, **error} for error in exc.errors)
-    if errors:
-        raise Invalid(_("共 %(n)s 处问题，未处理任何数据") % {"n": len(errors)}, errors=errors)
-    return done
+        errors = scope.errors(park_id=row.park.pk, indicator=row.indicator, year=row.year)
+        errors += value_errors(indicator=row.indicator, year=row.year, value=row.value, this_year=this_year)
+        errors += entry_text_errors(note=row.note, source=row.source)
+        if batch.invalid(index, errors):
+            continue
+        obs = existing.get((row.park.pk, row.indicator.pk, row.year))
+        if obs is None:
+            obs = Observation(
+                park=row.park,
+                indicator=row.indicator,
+                year=row.year,
+                value=row.value,
+                note=row.note,
+                source=row.source,
+                status=S.APPROVED,
+                entered_by=batch.user,
+            )
+            batch.create(obs, Action.IMPORT, text)
+            counts.new += 1
+        elif (obs.value, obs.status, obs.source, obs.note) == (row.value, S.APPROVED, row.source, row.note):
+            counts.unchanged += 1
+            result.append(obs)
+            continue
+        else:
+            obs.value, obs.source, obs.note, obs.status = row.value, row.source, row.note, S.APPROVED
+            obs.previous_approved_value, obs.revision_reason = None, ""
+            obs.entered_by = obs.entered_by or batch.user
+            batch.update(obs, Action.IMPORT, text)
+            counts.changed += 1
+        batch.recompute.add(row.park.pk)
+        result.append(obs)
+    batch.raise_errors(single=False)
+    if not dry_run:
+        batch.write()
+    return counts, result

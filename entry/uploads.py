@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from core.formatting import decimal_str
 from entry.imports import HEADERS, REQUIRED, ImportFileError, read_table, validate_rows
 from entry.selectors import _plan_indicators, to_unit
-from entry.services import DomainError, EntryRow, Invalid, observation_bulk_save
+from entry.services import Action, DomainError, EntryRow, observation_bulk_save
 from indicators.models import Indicator, Observation, Unit
 from indicators.units import UnitConversionError, convert
 from parks.models import Park
@@ -563,9 +563,9 @@ def upload_commit(*, user, park: Park, payload: dict) -> CommitResult:
         )
     try:
         saved = observation_bulk_save(
-            user=user, rows=entry_rows, reason=_("上传 %(name)s") % {"name": payload.get("filename", "")}
+            user=user, rows=entry_rows, action=Action.UPLOAD, text=payload.get("filename", "")
         )
-    except Invalid as exc:
+    except DomainError as exc:
         messages = []
         for error in exc.errors:
             if error.get("row") is not None:
@@ -577,8 +577,6 @@ def upload_commit(*, user, park: Park, payload: dict) -> CommitResult:
             else:
                 messages.append(error["message"])
         return CommitResult(0, messages)
-    except DomainError as exc:
-        return CommitResult(0, [exc.message])
     return CommitResult(len(saved), [])
 
 

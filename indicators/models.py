@@ -143,6 +143,30 @@ class IndicatorAlias(models.Model):
         return self.name
 
 
+class ObservationHistoryBase(models.Model):
+    """What each history record of an observation says happened, as data: the action, and its text (a
+    return comment, a revision reason, an uploaded file's name). Nothing is parsed back from text."""
+
+    class Action(models.TextChoices):
+        DRAFT = "draft", _("保存草稿")
+        SUBMIT = "submit", _("提交审核")
+        APPROVE = "approve", _("审核通过")
+        RETURN = "return", _("退回")
+        REVISE = "revise", _("修订（重新送审）")
+        DISCARD = "discard", _("清除草稿")
+        UPLOAD = "upload", _("上传文件")
+        IMPORT = "import", _("命令导入")
+        ADMIN = "admin", _("后台修改")
+        SEED = "seed", _("载入种子数据")
+        DEMO = "demo", _("合成演示数据")
+
+    history_action = models.CharField(_("操作"), max_length=16, choices=Action.choices, blank=True)
+    history_text = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class Observation(models.Model):
     """A park's actual value of one indicator for one year, in the indicator's unit."""
 
@@ -188,7 +212,9 @@ class Observation(models.Model):
     version = models.PositiveIntegerField(_("版本"), default=1)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        bases=[ObservationHistoryBase], history_change_reason_field=models.TextField(null=True)
+    )
 
     class Meta:
         verbose_name = _("实际值")

@@ -55,6 +55,13 @@ class Park(models.Model):
         related_name="zones",
     )
     is_public = models.BooleanField(_("公开"), default=False, help_text=_("规划与进度可匿名查看"))
+    # Four eyes: whoever entered or revised a value cannot approve it. A park with one person doing
+    # both may be allowed to, by an administrator, and the history still shows who did what.
+    allow_self_approval = models.BooleanField(
+        _("允许本人审核本人填报的数值"),
+        default=False,
+        help_text=_("仅适用于只有一名工作人员的小园区；默认填报与审核必须由两人完成"),
+    )
     is_synthetic = models.BooleanField(_("合成演示数据"), default=False)
     source = models.CharField(_("来源"), max_length=300, blank=True)
     note = models.TextField(_("备注"), blank=True)

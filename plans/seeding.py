@@ -53,6 +53,14 @@ def to_decimal(value: Any) -> Decimal | None:
     return Decimal(str(value))
 
 
+def _mark_history(obj: models.Model) -> None:
+    """Say in the history record just written (observations keep one) that the seed wrote it."""
+    history = getattr(type(obj), "history", None)
+    if history is not None:
+        latest = obj.history.latest()
+        history.filter(pk=latest.pk).update(history_action=history.model.Action.SEED)
+
+
 def _sync(report: SeedReport, model: type[models.Model], lookup: dict, values: dict) -> models.Model:
     """Create the row, or update only the fields that differ; report what changed."""
     obj = model.objects.filter(**lookup).first()
@@ -60,6 +68,7 @@ def _sync(report: SeedReport, model: type[models.Model], lookup: dict, values: d
         obj = model(**lookup, **values)
         obj._change_reason = SEED_REASON
         obj.save()
+        _mark_history(obj)
         report.count(model, created=True)
         return obj
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
@@ -74,6 +83,7 @@ def _sync(report: SeedReport, model: type[models.Model], lookup: dict, values: d
             setattr(obj, name, values[name])
         obj._change_reason = SEED_REASON
         obj.save()
+        _mark_history(obj)
         report.count(model, created=False)
     return obj
 

@@ -380,8 +380,8 @@ def plan_targets_save(*, user, plan: Plan, cells: list[TargetCell]) -> dict[str,
             continue
         try:
             parsed = parse_target(text)
-        except TargetTextError:
-            errors.append({"row": index, "field": str(cell.year), "message": _target_error(text)})
+        except TargetTextError as exc:
+            errors.append({"row": index, "field": str(cell.year), "message": _target_error(text, exc)})
             continue
         if target is not None and same_target(parsed, target.kind, target.value):
             if parsed.explicit_kind and parsed.wording and parsed.wording != target.wording:
@@ -420,7 +420,9 @@ def _cell_text(raw, number_format: str, unit_symbol: str) -> str:
     return text
 
 
-def _target_error(text: str) -> str:
+def _target_error(text: str, exc: TargetTextError) -> str:
+    if exc.message:
+        return exc.message
     return _(
         "“%(text)s”不是可识别的目标值：请填写数字（如 680），或“≥680”“≤0.06”“年均增长15%%”"
         "“提高2个百分点”“翻番”“保持”"
@@ -648,8 +650,8 @@ def plan_table_preview(*, plan: Plan, filename: str, data: bytes) -> PlanImportP
                 continue
             try:
                 parsed = parse_target(text)
-            except TargetTextError:
-                row.fail(label + _target_error(text))
+            except TargetTextError as exc:
+                row.fail(label + _target_error(text, exc))
                 continue
             before = targets.get((pi.pk, column.year)) if pi is not None else None
             if before is None:

@@ -10,14 +10,23 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 from core.formatting import decimal_str
+from core.numbers import number_errors
+from indicators.models import VALUE_DECIMAL_PLACES, VALUE_MAX_DIGITS
 
 NUMBER = r"[-+]?\d[\d,，]*(?:\.\d+)?"
 PERCENT_KINDS = ("cagr", "reduction")  # stored as fractions, written as percentages
 
 
 class TargetTextError(ValueError):
-    """The text cannot be read as a target."""
+    """The text cannot be read as a target. ``message`` says why when it is more than "not a target"
+    (a number the column cannot hold)."""
+
+    def __init__(self, text: str, message: str = ""):
+        super().__init__(text)
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -74,8 +83,25 @@ PATTERNS: list[tuple[str, str, bool]] = [
 def parse_target(text: str) -> ParsedTarget:
     """Read a cell: a bare number is a level; otherwise the wording decides the kind.
 
-    Units written after the number ("680亿元") are not accepted here: the unit is the row's.
+    Units written after the number ("680亿元") are not accepted here: the unit is the row's. A value
+    the column cannot hold (more than 16 digits before the point or 8 after, percentages included once
+    divided by 100) is refused, never rounded: every door that sets targets reads them here.
     """
+    parsed = _parse_target(text)
+    if parsed.value is not None:
+        problems = number_errors(
+            parsed.value,
+            field="value",
+            label=_("目标值"),
+            max_digits=VALUE_MAX_DIGITS,
+            decimal_places=VALUE_DECIMAL_PLACES,
+        )
+        if problems:
+            raise TargetTextError(str(text), problems[0]["message"])
+    return parsed
+
+
+def _parse_target(text: str) -> ParsedTarget:
     raw = str(text).strip()
     compact = re.sub(r"\s+", "", raw)
     if not compact:

@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "core.middleware.DatabaseBusyMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last: django-axes turns repeated login failures into a lockout.
     "axes.middleware.AxesMiddleware",
@@ -93,6 +94,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Write transactions take SQLite's write lock when they begin (BEGIN IMMEDIATE): two concurrent
+    # writers then wait for each other (up to ``timeout`` seconds) instead of one failing with
+    # "database is locked" when it upgrades its read lock; the loser of a race sees the winner's
+    # version and gets a 409.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

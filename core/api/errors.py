@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
+from core.database import busy_message, is_busy
+
 logger = logging.getLogger(__name__)
 
 
@@ -74,7 +76,7 @@ def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         set_rollback()
         errors = [
-            {"field": e.get("field"), "message": str(e.get("message", "")), "code": exc.code}
+            {"field": e.get("field"), "message": str(e.get("message", "")), "code": e.get("code", exc.code)}
             | ({"row": e["row"]} if "row" in e else {})
             for e in exc.errors
         ]
@@ -87,6 +89,9 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+    if is_busy(exc):
+        set_rollback()
+        return Response(error_body("conflict", busy_message()), status=409)
     if isinstance(exc, IntegrityError):
         logger.info("database refused a write: %s", exc)
         set_rollback()

@@ -4,12 +4,22 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+MODELS = ['reportingperiod']
+
+
 def move_content_types(apps, schema_editor):
     """Keep permissions and admin history attached: the content types follow the models."""
     ContentType = apps.get_model("contenttypes", "ContentType")
-    for model in ['reportingperiod']:
+    for model in MODELS:
         if not ContentType.objects.filter(app_label='entry', model=model).exists():
             ContentType.objects.filter(app_label='indicators', model=model).update(app_label='entry')
+
+
+def move_content_types_back(apps, schema_editor):
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    for model in MODELS:
+        if not ContentType.objects.filter(app_label='indicators', model=model).exists():
+            ContentType.objects.filter(app_label='entry', model=model).update(app_label='indicators')
 
 
 class Migration(migrations.Migration):
@@ -47,5 +57,5 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        migrations.RunPython(move_content_types, migrations.RunPython.noop),
+        migrations.RunPython(move_content_types, move_content_types_back),
     ]

@@ -5,12 +5,22 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
+MODELS = ['progressresult', 'progressdirty']
+
+
 def move_content_types(apps, schema_editor):
     """Keep permissions and admin history attached: the content types follow the models."""
     ContentType = apps.get_model("contenttypes", "ContentType")
-    for model in ['progressresult', 'progressdirty']:
+    for model in MODELS:
         if not ContentType.objects.filter(app_label='progress', model=model).exists():
             ContentType.objects.filter(app_label='plans', model=model).update(app_label='progress')
+
+
+def move_content_types_back(apps, schema_editor):
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    for model in MODELS:
+        if not ContentType.objects.filter(app_label='plans', model=model).exists():
+            ContentType.objects.filter(app_label='progress', model=model).update(app_label='plans')
 
 
 class Migration(migrations.Migration):
@@ -87,5 +97,5 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        migrations.RunPython(move_content_types, migrations.RunPython.noop),
+        migrations.RunPython(move_content_types, move_content_types_back),
     ]

@@ -176,7 +176,8 @@ def test_upload_preview_lists_each_row_then_commits_all_as_drafts(client, staff,
         park__code="yuxi-hitech", indicator__code="gdp-excl-tobacco", year=2023
     )
     assert (gdp_excl.value, gdp_excl.note, gdp_excl.status) == (Decimal("1190.5"), "含新并入企业", S.DRAFT)
-    assert gdp_excl.history.first().history_change_reason == "上传 改过的.xlsx"
+    record = gdp_excl.history.first()
+    assert (record.history_action, record.history_text) == ("upload", "改过的.xlsx")
     gdp = Observation.objects.get(park__code="yuxi-hitech", indicator__code="gdp-incl-tobacco", year=2023)
     assert (gdp.value, gdp.note) == (615, "快报")
     assert "已导入 3 个数值（文件 改过的.xlsx），均为草稿" in text(client.get("/entry/yuxi-hitech/2023/"))

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
+from entry.checks import observation_check, observation_check_many
 from entry.services import (
     Conflict,
     EntryRow,
@@ -18,10 +19,7 @@ from entry.services import (
     observation_approve,
     observation_bulk_review,
     observation_bulk_save,
-    observation_bulk_save_drafts,
     observation_bulk_submit,
-    observation_check,
-    observation_check_many,
     observation_discard_draft,
     observation_return,
     observation_revise,
@@ -204,7 +202,8 @@ def test_every_allowed_transition(action, status, people, yuxi, gdp):
         assert obs.previous_approved_value == Decimal("600") and obs.revision_reason == "统计局更正"
     if action == "return":
         assert obs.review_comment == "请核实口径"
-        assert obs.history.first().history_change_reason == "return: 请核实口径"
+        record = obs.history.first()
+        assert (record.history_action, record.history_text) == ("return", "请核实口径")
 
 
 @pytest.mark.parametrize(
@@ -461,9 +460,10 @@ def test_bulk_save_is_all_or_nothing_and_names_the_rows(staff, yuxi):
         (2, "“固定资产投资”不能为负数"),
     ]
     assert (Observation.objects.count(), Observation.history.count()) == (count, history)
-    saved = observation_bulk_save(user=staff, rows=rows[:1], reason="上传 玉溪2023.xlsx")
+    saved = observation_bulk_save(user=staff, rows=rows[:1], action="upload", text="玉溪2023.xlsx")
     assert saved[0].value == 610
-    assert saved[0].history.first().history_change_reason == "上传 玉溪2023.xlsx"
+    record = saved[0].history.first()
+    assert (record.history_action, record.history_text) == ("upload", "玉溪2023.xlsx")
 
 
 def test_bulk_save_removes_drafts_but_not_approved_values(staff, yuxi, gdp):
@@ -472,7 +472,7 @@ def test_bulk_save_removes_drafts_but_not_approved_values(staff, yuxi, gdp):
     assert not Observation.objects.filter(pk=draft.pk).exists()
     locked = make(yuxi, gdp, S.APPROVED)
     before = snapshot(locked)
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(Conflict) as refused:
         observation_bulk_save(user=staff, rows=[EntryRow(yuxi, gdp, YEAR, None, expected_version=3)])
     assert (
         refused.value.errors[0]["row"] == 0
@@ -490,16 +490,14 @@ def test_bulk_services_stop_at_once_on_a_permission_error(reviewer, staff, yuxi,
     assert Observation.objects.get(pk=obs.pk).status == S.SUBMITTED
 
 
-def test_the_existing_bulk_drafts_service_is_all_or_nothing_too(staff, yuxi, gdp):
-    from entry.services import DraftRow
-
+def test_one_bad_row_of_a_bulk_save_saves_nothing_and_names_its_row(staff, yuxi, gdp):
     count = Observation.objects.count()
-    with pytest.raises(Invalid):
-        observation_bulk_save_drafts(
+    with pytest.raises(Invalid) as refused:
+        observation_bulk_save(
             user=staff,
-            park=yuxi,
-            rows=[DraftRow(gdp, YEAR, Decimal(600)), DraftRow(gdp, YEAR - 1, Decimal(-1))],
+            rows=[EntryRow(yuxi, gdp, YEAR, Decimal(600)), EntryRow(yuxi, gdp, YEAR - 1, Decimal(-1))],
         )
+    assert [(e["row"], e["field"]) for e in refused.value.errors] == [(1, "value")]
     assert Observation.objects.count() == count
 
 
@@ -531,7 +529,9 @@ def test_bulk_review_refuses_a_return_without_comment_and_does_nothing(reviewer,
     decisions = [ReviewDecision(first, approve=True), ReviewDecision(second, approve=False, comment="")]
     with pytest.raises(Invalid) as refused:
         observation_bulk_review(user=reviewer, decisions=decisions)
-    assert refused.value.errors == [{"row": 1, "field": "comment", "message": "退回时必须填写审核意见"}]
+    assert refused.value.errors == [
+        {"row": 1, "field": "comment", "message": "退回时必须填写审核意见", "code": "invalid"}
+    ]
     assert (snapshot(first), snapshot(second)) == before
     decisions[1].comment = "与统计年报不一致"
     observation_bulk_review(user=reviewer, decisions=decisions)
@@ -582,16 +582,16 @@ def test_during_a_revision_the_approved_value_keeps_counting_in_progress(staff, 
     assert obs.previous_approved_value is None and obs.revision_reason == ""
     progress_recompute(park_ids=[yuxi.pk])
     assert gdp_progress_actual(2021) == 590
-    reasons = list(
-        obs.history.order_by("history_date", "history_id").values_list("history_change_reason", flat=True)
+    actions = list(
+        obs.history.order_by("history_date", "history_id").values_list("history_action", "history_text")
     )
-    assert reasons == [
-        "draft",
-        "submit",
-        "approve",
-        "revise: 统计局年报更正",
-        "return: 请附统计局文件",
-        "draft",
-        "submit",
-        "approve",
+    assert actions == [
+        ("draft", ""),
+        ("submit", ""),
+        ("approve", ""),
+        ("revise", "统计局年报更正"),
+        ("return", "请附统计局文件"),
+        ("draft", ""),
+        ("submit", ""),
+        ("approve", ""),
     ]

@@ -671,17 +671,17 @@ def test_two_reviewers_approving_at_once_one_wins_the_other_gets_a_conflict(
         expected_version=seen.version,
     )  # fmt: skip
     assert submitted.status == Observation.Status.SUBMITTED
-    approvals_before = Observation.history.filter(id=submitted.id, history_change_reason="approve").count()
+    approvals_before = Observation.history.filter(id=submitted.id, history_action="approve").count()
 
     # The winner holds the row lock until it sees the other reviewer waiting for it (at most 5 s).
     saw_waiter: list[bool] = []
-    request_recompute = workflow.progress_request_recompute
+    request_recompute = workflow.request_recompute
 
-    def request_recompute_once_the_other_waits(*, park_id: int) -> None:
+    def request_recompute_once_the_other_waits(*, park_ids) -> None:
         saw_waiter.append(wait_for(lambda: _lock_waiters() >= 1, timeout=5, interval=0.02))
-        request_recompute(park_id=park_id)
+        request_recompute(park_ids=park_ids)
 
-    monkeypatch.setattr(workflow, "progress_request_recompute", request_recompute_once_the_other_waits)
+    monkeypatch.setattr(workflow, "request_recompute", request_recompute_once_the_other_waits)
     version = submitted.version if with_version else None
     outcomes = _run_together(
         lambda: observation_approve(user=people.reviewer, observation=submitted, expected_version=version),
@@ -707,7 +707,7 @@ def test_two_reviewers_approving_at_once_one_wins_the_other_gets_a_conflict(
     assert stored.status == Observation.Status.APPROVED
     assert stored.version == submitted.version + 1
     assert stored.reviewed_by_id == winner.reviewed_by_id
-    approvals = Observation.history.filter(id=stored.id, history_change_reason="approve").count()
+    approvals = Observation.history.filter(id=stored.id, history_action="approve").count()
     assert approvals == approvals_before + 1
 
 

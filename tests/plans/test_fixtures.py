@@ -239,4 +239,4 @@ def test_seeding_restores_a_changed_value_and_records_it():
     obs.refresh_from_db()
     assert obs.value == Decimal("471.6")
     assert report.updated == {"observation": 1}
-    assert obs.history.first().history_change_reason == "seed"
+    assert obs.history.first().history_action == "seed"

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from entry.import_service import observation_import
+from entry.import_service import observation_import_file
 from entry.imports import ImportFileError
 
 
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(f"文件不存在：{file}")
         try:
-            summary = observation_import(path=file, dry_run=dry_run)
+            summary = observation_import_file(path=file, dry_run=dry_run)
         except ImportFileError as exc:
             raise CommandError(f"{file.name}：{exc}；未保存任何数据") from exc
         if summary.errors:

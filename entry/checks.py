@@ -1,0 +1,254 @@
+"""The rules a yearly actual must satisfy, written once for every door.
+
+The sheet, the review and revise forms, the REST API, XLSX/CSV uploads, ``import_observations`` and the
+admin all write through ``entry.services``, and ``entry.services`` asks this module. Two kinds of rule:
+
+- **hard** (``errors``): the value cannot be stored. The number fits the column (at most 16 digits
+  before the point and 8 after: refused, never rounded), the year is a reporting year, shares are
+  0–100, levels are not negative, texts fit their column and carry no control characters; the
+  indicator belongs to a plan of the park in force that year; the park's reporting period for that
+  year is open.
+- **soft** (``warnings``): the value is unusual against the approved history (a large change on last
+  year, outside the range seen); it may be submitted once a note explains it.
+
+Every item names its ``field`` (and, in a batch, its ``row``) and carries a translated message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import error_item
+from core.formatting import decimal_str
+from core.numbers import number_errors
+from core.text import text_errors
+from entry.models import ReportingPeriod
+from indicators.models import VALUE_DECIMAL_PLACES, VALUE_MAX_DIGITS, YEAR_MIN, Indicator, Observation
+from parks.models import Park
+from parks.selectors import ParkTree
+from plans.models import PlanIndicator
+
+DEFAULT_YOY_THRESHOLD = Decimal("0.3")
+NON_NEGATIVE_MEASURES = ("level", "share", "cumulative_flow")
+MIN_HISTORY_FOR_RANGE = 3
+# What the API accepts and the history keeps, for every door.
+NOTE_MAX_LENGTH = 5000
+COMMENT_MAX_LENGTH = 5000  # review comments and revision reasons
+SOURCE_MAX_LENGTH = Observation._meta.get_field("source").max_length
+
+
+@dataclass
+class Check:
+    errors: list[dict] = field(default_factory=list)  # hard: block saving
+    warnings: list[dict] = field(default_factory=list)  # soft: need a note before submission
+
+
+def value_errors(
+    *, indicator: Indicator, year: int, value: Decimal, this_year: int | None = None
+) -> list[dict]:
+    """The hard rules of one value that need nothing but the value itself."""
+    this_year = this_year if this_year is not None else timezone.localdate().year
+    errors = []
+    if not YEAR_MIN <= year <= this_year:
+        errors.append(
+            error_item(
+                "year",
+                _("年份 %(year)s 不在可填报范围（%(min)s–%(max)s）")
+                % {"year": year, "min": YEAR_MIN, "max": this_year},
+            )
+        )
+    fits = number_errors(
+        value,
+        field="value",
+        label=_("数值"),
+        max_digits=VALUE_MAX_DIGITS,
+        decimal_places=VALUE_DECIMAL_PLACES,
+    )
+    if fits:
+        return errors + fits
+    if value < 0 and indicator.measure in NON_NEGATIVE_MEASURES:
+        errors.append(error_item("value", _("“%(name)s”不能为负数") % {"name": indicator.name_zh}))
+    if indicator.measure == "share" and value > 100:
+        errors.append(
+            error_item("value", _("比重不能超过 100%%（填写的是 %(value)s）") % {"value": decimal_str(value)})
+        )
+    return errors
+
+
+def entry_text_errors(*, note: str | None = None, source: str | None = None) -> list[dict]:
+    """Length and characters of a value's note and source."""
+    return [
+        *text_errors(note, field="note", label=_("备注"), max_length=NOTE_MAX_LENGTH),
+        *text_errors(source, field="source", label=_("来源"), max_length=SOURCE_MAX_LENGTH),
+    ]
+
+
+def comment_errors(text: str | None, *, field: str, label: str, required_message: str) -> list[dict]:
+    """A review comment or revision reason: required, sized and printable."""
+    if not (text or "").strip():
+        return [error_item(field, required_message)]
+    return text_errors(text, field=field, label=label, max_length=COMMENT_MAX_LENGTH)
+
+
+def _soft_rules(
+    check: Check,
+    indicator: Indicator,
+    value: Decimal,
+    previous: Decimal | None,
+    low: Decimal | None,
+    high: Decimal | None,
+    n: int,
+) -> None:
+    """Warnings from the approved history: the previous year's value, and the range of other years."""
+    threshold = indicator.yoy_warning_threshold or DEFAULT_YOY_THRESHOLD
+    if previous is not None and previous != 0:
+        change = (value - previous) / abs(previous)
+        if abs(change) > threshold:
+            check.warnings.append(
+                {
+                    "field": "value",
+                    "message": _(
+                        "与上年（%(previous)s）相比变动 %(change)s%%，"
+                        "超过提醒阈值 %(threshold)s%%，请在备注中说明原因"
+                    )
+                    % {
+                        "previous": decimal_str(previous),
+                        "change": round(change * 100, 1),
+                        "threshold": round(threshold * 100),
+                    },
+                }
+            )
+    # The range seen in history, widened by the same threshold: a series that grows steadily sets a
+    # new high every year, and that alone is no reason to ask for an explanation.
+    if n >= MIN_HISTORY_FOR_RANGE and not low - threshold * abs(low) <= value <= high + threshold * abs(high):
+        check.warnings.append(
+            {
+                "field": "value",
+                "message": _("超出历史数值范围（%(low)s–%(high)s），请在备注中说明原因")
+                % {"low": decimal_str(low), "high": decimal_str(high)},
+            }
+        )
+
+
+def observation_check_many(*, items: Sequence[tuple[int, Indicator, int, Decimal]]) -> list[Check]:
+    """Hard errors and soft warnings of many (park id, indicator, year, value), in one query.
+
+    The data sheet uses it to show every row's errors and warnings; the services use it before a
+    submission. (The rules that need the park's plans and periods are ``EntryScope``'s.)
+    """
+    this_year = timezone.localdate().year
+    approved: dict[tuple[int, int], dict[int, Decimal]] = {}
+    if items:
+        rows = Observation.objects.filter(
+            park_id__in={park_id for park_id, _i, _y, _v in items},
+            indicator_id__in={indicator.pk for _p, indicator, _y, _v in items},
+            status=Observation.Status.APPROVED,
+        ).values_list("park_id", "indicator_id", "year", "value")
+        for park_id, indicator_id, obs_year, value in rows:
+            approved.setdefault((park_id, indicator_id), {})[obs_year] = value
+    checks = []
+    for park_id, indicator, year, value in items:
+        check = Check(errors=value_errors(indicator=indicator, year=year, value=value, this_year=this_year))
+        if not check.errors:
+            by_year = approved.get((park_id, indicator.pk), {})
+            others = [v for y, v in by_year.items() if y != year]
+            _soft_rules(
+                check,
+                indicator,
+                value,
+                by_year.get(year - 1),
+                min(others) if others else None,
+                max(others) if others else None,
+                len(others),
+            )
+        checks.append(check)
+    return checks
+
+
+def observation_check(*, park: Park, indicator: Indicator, year: int, value: Decimal) -> Check:
+    """``observation_check_many`` for one value."""
+    return observation_check_many(items=[(park.pk, indicator, year, value)])[0]
+
+
+@dataclass
+class EntryScope:
+    """What the park-dependent rules need about a batch, loaded in two queries: the closed reporting
+    periods, and the plan indicators in force, of the parks written and the parks above them."""
+
+    tree: ParkTree
+    closed: set[tuple[int, int]]  # (park id, year) of closed periods
+    # (value park id, indicator id) → [(base year, end year, plan name)] of the plans that ask for it
+    plans: dict[tuple[int, int], list[tuple[int, int, str]]]
+    park_names: dict[int, str]
+
+    def errors(self, *, park_id: int, indicator: Indicator, year: int) -> list[dict]:
+        closed = next((pk for pk in self.tree.ancestors_and_self(park_id) if (pk, year) in self.closed), None)
+        if closed is not None:
+            message = _("“%(park)s”%(year)s 年的填报期已关闭，不能再修改；如需修改请联系管理员重新开放")
+            return [
+                error_item("year", message % {"park": self.park_names.get(closed, closed), "year": year})
+                | {"code": "period_closed"}
+            ]
+        spans = self.plans.get((park_id, indicator.pk), [])
+        if not spans:
+            return [
+                error_item(
+                    "indicator",
+                    _("“%(indicator)s”不在“%(park)s”的任何规划中，不能填报")
+                    % {"indicator": indicator.name_zh, "park": self.park_names.get(park_id, park_id)},
+                )
+            ]
+        if not any(base <= year <= end for base, end, _name in spans):
+            periods = "、".join(sorted({f"{name}（{base}–{end}）" for base, end, name in spans}))
+            return [
+                error_item(
+                    "year",
+                    _("%(year)s 年不在含有“%(indicator)s”的规划期内：%(plans)s")
+                    % {"year": year, "indicator": indicator.name_zh, "plans": periods},
+                )
+            ]
+        return []
+
+    def is_closed(self, *, park_id: int, year: int) -> bool:
+        return any((pk, year) in self.closed for pk in self.tree.ancestors_and_self(park_id))
+
+
+def entry_scope(*, tree: ParkTree, keys: Iterable[tuple[int, int, int]]) -> EntryScope:
+    """The ``EntryScope`` of (park id, indicator id, year) keys, in two queries.
+
+    A plan asks a park for an indicator when the plan indicator names that park as the zone the value
+    belongs to, or names no zone and the plan belongs to the park or a park above it (a zone's values
+    of its park's additive indicators roll up into the park's figures)."""
+    keys = list(keys)
+    park_ids = {park_id for park_id, _i, _y in keys}
+    above = tree.ancestors_and_self_of_many(park_ids)
+    years = {year for _p, _i, year in keys}
+    closed: set[tuple[int, int]] = set()
+    plans: dict[tuple[int, int], list[tuple[int, int, str]]] = {}
+    names: dict[int, str] = {}
+    if keys:
+        closed = set(
+            ReportingPeriod.objects.filter(park_id__in=above, year__in=years, is_open=False).values_list(
+                "park_id", "year"
+            )
+        )
+        rows = PlanIndicator.objects.filter(
+            Q(park_id__in=park_ids) | Q(park__isnull=True, plan__park_id__in=above),
+            indicator_id__in={indicator_id for _p, indicator_id, _y in keys},
+        ).values_list(
+            "indicator_id", "park_id", "plan__park_id", "plan__base_year", "plan__end_year", "plan__name"
+        )
+        for indicator_id, zone_id, plan_park_id, base, end, plan_name in rows:
+            owners = (
+                [zone_id] if zone_id else [p for p in park_ids if plan_park_id in tree.ancestors_and_self(p)]
+            )
+            for owner in owners:
+                plans.setdefault((owner, indicator_id), []).append((base, end, plan_name))
+        names = dict(Park.objects.filter(pk__in=above).values_list("pk", "name_zh"))
+    return EntryScope(tree=tree, closed=closed, plans=plans, park_names=names)
