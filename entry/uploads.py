@@ -28,6 +28,7 @@ from entry.services import Action, DomainError, EntryRow, observation_bulk_save
 from indicators.models import Indicator, Observation, Unit
 from indicators.units import UnitConversionError, convert
 from parks.models import Park
+from parks.selectors import park_tree
 from plans import excel
 from plans.models import Plan
 
@@ -134,19 +135,9 @@ class UploadPreview:
 
 
 def _allowed_parks(park: Park) -> dict[int, Park]:
-    """The park and its zones, at any depth."""
-    children: dict[int, list[int]] = {}
-    parks = {p.pk: p for p in Park.objects.all()}
-    for p in parks.values():
-        if p.parent_id:
-            children.setdefault(p.parent_id, []).append(p.pk)
-    allowed, frontier = {}, [park.pk]
-    while frontier:
-        current = frontier.pop()
-        if current not in allowed:
-            allowed[current] = parks[current]
-            frontier.extend(children.get(current, []))
-    return allowed
+    """The park and its zones, at any depth (two queries)."""
+    ids = park_tree().descendants_and_self([park.pk])
+    return {p.pk: p for p in Park.objects.filter(pk__in=ids)}
 
 
 def _where(sheet: str, row: int, column: str, multi_sheet: bool) -> str:
