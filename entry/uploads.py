@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core import export, xlsx
 from core.formatting import decimal_str
 from entry.imports import HEADERS, REQUIRED, ImportFileError, read_table, validate_rows
 from entry.selectors import _plan_indicators, to_unit
@@ -150,9 +151,9 @@ def upload_preview(*, user, park: Park, filename: str, data: bytes, year: int | 
     cannot be read at all; row-level problems are in the rows."""
     if not data:
         raise UploadError(_("文件为空"))
-    if len(data) > excel.max_upload_bytes():
+    if len(data) > xlsx.max_upload_bytes():
         raise UploadError(
-            _("文件过大，上限为 %(limit)s MB") % {"limit": round(excel.max_upload_bytes() / 1048576, 1)}
+            _("文件过大，上限为 %(limit)s MB") % {"limit": round(xlsx.max_upload_bytes() / 1048576, 1)}
         )
     layout = _layout(data, filename)
     preview = (
@@ -167,18 +168,18 @@ def upload_preview(*, user, park: Park, filename: str, data: bytes, year: int | 
 
 
 def _layout(data: bytes, filename: str) -> str:
-    if not excel.is_xlsx(data):
+    if not xlsx.is_xlsx(data):
         if filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
             raise UploadError(
                 _("文件不是有效的 XLSX 表格（文件损坏，或是旧版 .xls：请在 Excel 中另存为 .xlsx）")
             )
         return "long"  # a CSV, or refused by the CSV reader
     try:
-        sheets = excel.load_grid_workbook(data)
-    except excel.WorkbookError as exc:
+        sheets = xlsx.load_grid_workbook(data)
+    except xlsx.WorkbookError as exc:
         raise UploadError(str(exc)) from exc
     for _name, values, _formats in sheets[:1]:
-        for cells in values[: excel.HEADER_SCAN_ROWS]:
+        for cells in values[: xlsx.HEADER_SCAN_ROWS]:
             names = {
                 HEADERS.get(str(c).strip().lower(), HEADERS.get(str(c).strip()))
                 for c in cells
@@ -195,7 +196,7 @@ def _layout(data: bytes, filename: str) -> str:
 
 
 def _preview_long(*, park: Park, filename: str, data: bytes) -> UploadPreview:
-    suffix = ".xlsx" if excel.is_xlsx(data) else ".csv"
+    suffix = ".xlsx" if xlsx.is_xlsx(data) else ".csv"
     with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
         handle.write(data)
         handle.flush()
@@ -203,8 +204,8 @@ def _preview_long(*, park: Park, filename: str, data: bytes) -> UploadPreview:
             records = read_table(Path(handle.name))
         except ImportFileError as exc:
             raise UploadError(str(exc)) from exc
-    if len(records) > excel.MAX_ROWS:
-        raise UploadError(_("文件超过 %(max)s 行，请拆分后上传") % {"max": excel.MAX_ROWS})
+    if len(records) > xlsx.MAX_ROWS:
+        raise UploadError(_("文件超过 %(max)s 行，请拆分后上传") % {"max": xlsx.MAX_ROWS})
     result = validate_rows(records, default_source=_("上传文件 %(name)s") % {"name": filename})
     by_row: dict[int, PreviewRow] = {}
     for offset, record in enumerate(records):
@@ -274,7 +275,7 @@ def _preview_plan(*, park: Park, filename: str, data: bytes, year: int | None) -
     units = {u.symbol: u for u in Unit.objects.all()}
     try:
         tables = excel.read_plan_tables(data, unit_symbols=units)
-    except excel.WorkbookError as exc:
+    except xlsx.WorkbookError as exc:
         raise UploadError(str(exc)) from exc
     allowed = _allowed_parks(park)
     plan_indicators = list(_plan_indicators(list(allowed.values())))
@@ -593,7 +594,7 @@ def export_rows_long(*, park: Park, year: int, sheet) -> list[list]:
                     row.indicator.code,
                     row.name,
                     obs.year,
-                    excel.excel_number(obs.value),
+                    export.excel_number(obs.value),
                     row.indicator.unit.symbol,
                     obs.source,
                     obs.note,
@@ -609,7 +610,7 @@ def export_plan_workbook(*, park: Park, year: int, sheet) -> bytes:
     plan's base year to ``year``, values in the units the plan prints, and the year's notes. The file
     is written in Chinese whatever the page's language: it is the plan's own layout, and uploading it
     again must find the same headers."""
-    workbook = excel.new_workbook()
+    workbook = export.new_workbook()
     used: set[str] = set()
     rows = sheet.rows
     first_year = min((r.plan.base_year for r in rows), default=year)
@@ -633,7 +634,7 @@ def export_plan_workbook(*, park: Park, year: int, sheet) -> bytes:
                 for y in years:
                     obs = values.get((row.park.pk, row.indicator.pk, y))
                     if obs is not None:
-                        cells[y] = excel.excel_number(to_unit(obs.value, row.indicator.unit, row.unit))
+                        cells[y] = export.excel_number(to_unit(obs.value, row.indicator.unit, row.unit))
                 current = values.get((row.park.pk, row.indicator.pk, year))
                 has_zone = has_zone or row.is_zone_row
                 layout_rows.append(
@@ -646,7 +647,7 @@ def export_plan_workbook(*, park: Park, year: int, sheet) -> bytes:
                         note=current.note if current is not None else "",
                     )
                 )
-        ws = workbook.create_sheet(excel.sheet_title(plan.name, used))
+        ws = workbook.create_sheet(export.sheet_title(plan.name, used))
         excel.write_plan_sheet(
             ws,
             title=_("%(plan)s（%(code)s）· %(park)s 实际值")
@@ -658,4 +659,4 @@ def export_plan_workbook(*, park: Park, year: int, sheet) -> bytes:
         )
     if not sheet.sections:
         workbook.create_sheet(_("无规划"))
-    return excel.workbook_bytes(workbook)
+    return export.workbook_bytes(workbook)

@@ -16,25 +16,18 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from core.formatting import decimal_str
+from core.export import CENTER, HEADER_FILL, HEADER_FONT, TITLE_FONT, WRAP, new_workbook, workbook_bytes
 from core.numbers import parse_number
+from core.xlsx import HEADER_SCAN_ROWS, MAX_ROWS, WorkbookError, load_grid_workbook
 
-MAX_ROWS = 2000  # rows per worksheet or file; a park's year of values is a few hundred
-MAX_COLUMNS = 120
-MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024
-HEADER_SCAN_ROWS = 15
 BLANK_MARKS = {"", "—", "——", "-", "--", "－", "/", "／", "无", "暂无", "N/A", "n/a", "NA"}
 DASHES = "—-－–─ 　"
 CATEGORY_HEADERS = {"类别", "类型", "分类", "一级指标", "指标类别", "领域", "维度", "类别名称"}
@@ -48,18 +41,6 @@ ACTUAL_WORDS = ("实际", "完成", "基数", "基期", "现状", "实绩")
 YEAR_HEADER = re.compile(r"^(?P<year>(?:19|20)\d{2})\s*年?(?P<rest>.*)$")
 PARENS = re.compile(r"[（(]([^（）()]*)[)）]")
 CATEGORY_ROW = re.compile(r"^[一二三四五六七八九十]+[、.．]\s*(?P<name>.+)$")
-
-
-class WorkbookError(ValueError):
-    """The file as a whole cannot be used (not a spreadsheet, too big, no indicator table)."""
-
-
-def max_upload_bytes() -> int:
-    return int(getattr(settings, "MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
-
-
-def is_xlsx(data: bytes) -> bool:
-    return data[:4] == b"PK\x03\x04"
 
 
 def _clean_text(value: Any) -> str:
@@ -148,55 +129,6 @@ class PlanTable:
     has_zone_column: bool = False
     has_nature_column: bool = False
     note_header: str = ""
-
-
-def _check_size(data: bytes) -> None:
-    if len(data) > max_upload_bytes():
-        raise WorkbookError(
-            _("文件过大（%(size)s MB），上限为 %(limit)s MB")
-            % {"size": round(len(data) / 1048576, 1), "limit": round(max_upload_bytes() / 1048576, 1)}
-        )
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            total = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as exc:
-        raise WorkbookError(_("无法读取 XLSX 文件（文件损坏或不是表格）")) from exc
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise WorkbookError(_("表格解压后过大，请拆分后上传"))
-
-
-def load_grid_workbook(data: bytes) -> list[tuple[str, list[list[Any]], list[list[str]]]]:
-    """Every worksheet as (name, values, number formats), merged ranges filled from their top-left."""
-    if not is_xlsx(data):
-        raise WorkbookError(_("文件不是 XLSX 表格（请在 Excel 中另存为 .xlsx 后上传）"))
-    _check_size(data)
-    try:
-        workbook = load_workbook(io.BytesIO(data), data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise WorkbookError(_("无法读取 XLSX 文件（文件损坏或不是表格）")) from exc
-    sheets = []
-    for ws in workbook.worksheets:
-        if ws.sheet_state != "visible":
-            continue
-        if ws.max_row > MAX_ROWS + HEADER_SCAN_ROWS or ws.max_column > MAX_COLUMNS:
-            raise WorkbookError(
-                _("工作表“%(sheet)s”过大（%(rows)s 行 × %(cols)s 列），上限为 %(max)s 行")
-                % {"sheet": ws.title, "rows": ws.max_row, "cols": ws.max_column, "max": MAX_ROWS}
-            )
-        values: list[list[Any]] = []
-        formats: list[list[str]] = []
-        for row in ws.iter_rows():
-            values.append([c.value for c in row])
-            formats.append([c.number_format or "General" for c in row])
-        for merged in ws.merged_cells.ranges:
-            top = values[merged.min_row - 1][merged.min_col - 1]
-            fmt = formats[merged.min_row - 1][merged.min_col - 1]
-            for r in range(merged.min_row - 1, min(merged.max_row, len(values))):
-                for c in range(merged.min_col - 1, min(merged.max_col, len(values[r]))):
-                    values[r][c], formats[r][c] = top, fmt
-        sheets.append((ws.title, values, formats))
-    workbook.close()
-    return sheets
 
 
 def _header_roles(cells: list[Any]) -> dict[str, Any] | None:
@@ -342,22 +274,6 @@ def row_unit(table: PlanTable, row: TableRow, column: YearColumn | None, symbols
 
 # --- Writing ----------------------------------------------------------------------------------------
 
-HEADER_FONT = Font(bold=True)
-TITLE_FONT = Font(bold=True, size=13)
-HEADER_FILL = PatternFill("solid", fgColor="DCE6F2")
-WRAP = Alignment(wrap_text=True, vertical="center")
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-
-
-def excel_number(value: Decimal | None) -> float | str | None:
-    """A decimal as Excel stores it: a number when a double holds it exactly, else its text."""
-    if value is None:
-        return None
-    as_float = float(value)
-    if Decimal(repr(as_float)) == value:
-        return int(as_float) if as_float.is_integer() and abs(as_float) < 2**53 else as_float
-    return decimal_str(value)
-
 
 @dataclass
 class LayoutRow:
@@ -426,28 +342,6 @@ def write_plan_sheet(
     if note_header:
         ws.column_dimensions[get_column_letter(first_year_column + len(years))].width = 36
     ws.freeze_panes = ws.cell(3, first_year_column)
-
-
-def sheet_title(text: str, used: set[str]) -> str:
-    """A worksheet name Excel accepts (31 characters, no []:*?/\\), unique in the workbook."""
-    base = re.sub(r"[\[\]:*?/\\]", "", text)[:28] or "Sheet"
-    name, n = base, 2
-    while name in used:
-        name, n = f"{base[:26]}({n})", n + 1
-    used.add(name)
-    return name
-
-
-def new_workbook() -> Workbook:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    return workbook
-
-
-def workbook_bytes(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 LONG_HEADERS = ["园区", "指标", "指标名称", "年份", "数值", "单位", "来源", "备注", "状态"]

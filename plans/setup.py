@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core import export, xlsx
 from core.errors import Invalid, NotAllowed
 from core.formatting import decimal_str
 from core.outbox import request_recompute
@@ -545,7 +546,7 @@ def plan_table_preview(*, plan: Plan, filename: str, data: bytes) -> PlanImportP
     units = {u.symbol: u for u in Unit.objects.all()}
     try:
         tables = excel.read_plan_tables(data, unit_symbols=units)
-    except excel.WorkbookError as exc:
+    except xlsx.WorkbookError as exc:
         raise Invalid(str(exc), field="file") from exc
     table = next(
         (t for t in tables if plan.code in f"{t.sheet} {t.title}" or plan.name in t.title), tables[0]
@@ -798,7 +799,7 @@ def plan_table_rows(plan: Plan) -> tuple[list[int], list[excel.LayoutRow], bool]
             if target is None:
                 continue
             if target.kind == "level":
-                cells[year] = excel.excel_number(target.value)
+                cells[year] = export.excel_number(target.value)
             else:
                 cells[year] = target_text(target.kind, target.value)
         has_zone = has_zone or bool(pi.park_id)
@@ -818,8 +819,8 @@ def plan_table_rows(plan: Plan) -> tuple[list[int], list[excel.LayoutRow], bool]
 @translation.override("zh-hans")  # the plan's own (Chinese) layout in every UI language, so it re-imports
 def plan_table_workbook(plan: Plan) -> bytes:
     years, rows, has_zone = plan_table_rows(plan)
-    workbook = excel.new_workbook()
-    ws = workbook.create_sheet(excel.sheet_title(plan.name, set()))
+    workbook = export.new_workbook()
+    ws = workbook.create_sheet(export.sheet_title(plan.name, set()))
     excel.write_plan_sheet(
         ws,
         title=f"{plan.name}（{plan.code}）",
@@ -828,4 +829,4 @@ def plan_table_workbook(plan: Plan) -> bytes:
         with_zone=has_zone,
         with_nature=True,
     )
-    return excel.workbook_bytes(workbook)
+    return export.workbook_bytes(workbook)

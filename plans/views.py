@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError, Invalid, NotAllowed
+from core.export import excel_number
 from core.forms import UploadForm
 from indicators.models import Indicator, Observation, Unit
 from parks.permissions import public_or_readable_parks, readable_parks
 from parks.selectors import can_read
-from plans.excel import BLANK_MARKS, excel_number, write_long_xlsx
+from plans.excel import BLANK_MARKS, write_long_xlsx
 from plans.forms import AddIndicatorForm, PlanForm
 from plans.models import Plan, PlanIndicator, Target
 from plans.setup import (
