@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import xlsx
 from core.formatting import decimal_str
 from core.forms import UploadForm
 from core.numbers import parse_number
@@ -469,9 +470,9 @@ def upload(request: HttpRequest, park: str) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         handle = form.cleaned_data["file"]
-        if handle.size > excel.max_upload_bytes():
+        if handle.size > xlsx.max_upload_bytes():
             form.add_error(
-                "file", _("文件过大，上限为 %(mb)s MB") % {"mb": round(excel.max_upload_bytes() / 1048576, 1)}
+                "file", _("文件过大，上限为 %(mb)s MB") % {"mb": round(xlsx.max_upload_bytes() / 1048576, 1)}
             )
         else:
             try:
@@ -498,8 +499,8 @@ def upload(request: HttpRequest, park: str) -> HttpResponse:
             "year": year,
             "form": form,
             "preview": preview,
-            "max_mb": round(excel.max_upload_bytes() / 1048576, 1),
-            "max_rows": excel.MAX_ROWS,
+            "max_mb": round(xlsx.max_upload_bytes() / 1048576, 1),
+            "max_rows": xlsx.MAX_ROWS,
         },
         status=status,
     )
