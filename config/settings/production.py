@@ -6,10 +6,16 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import env_bool
+from .secret_key import secret_key_problem
 
 DEBUG = False
-if not SECRET_KEY:  # noqa: F405
-    raise ImproperlyConfigured("SECRET_KEY must be set in production")
+
+_problem = secret_key_problem(SECRET_KEY)  # noqa: F405
+if _problem:
+    raise ImproperlyConfigured(
+        f"{_problem}. Generate one with: python -c "
+        "'from django.core.management.utils import get_random_secret_key as k; print(k())'"
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
