@@ -441,14 +441,6 @@ def test_the_admin_refuses_what_the_sheet_refuses_and_revises_approved_values(cl
 # --- SQLite under concurrency ------------------------------------------------------------------------
 
 
-def test_sqlite_write_transactions_take_the_lock_when_they_begin(settings):
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only")
-    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
-
-
 def test_a_busy_database_is_a_409_with_a_clear_message_not_a_500(client, staff, monkeypatch):
     from django.db import OperationalError
 
