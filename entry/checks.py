@@ -187,14 +187,23 @@ class EntryScope:
     plans: dict[tuple[int, int], list[tuple[int, int, str]]]
     park_names: dict[int, str]
 
-    def errors(self, *, park_id: int, indicator: Indicator, year: int) -> list[dict]:
+    def closed_errors(self, *, park_id: int, year: int) -> list[dict]:
+        """The refusal of any write to a year whose reporting period (the park's or a park above it)
+        is closed."""
         closed = next((pk for pk in self.tree.ancestors_and_self(park_id) if (pk, year) in self.closed), None)
-        if closed is not None:
-            message = _("“%(park)s”%(year)s 年的填报期已关闭，不能再修改；如需修改请联系管理员重新开放")
-            return [
-                error_item("year", message % {"park": self.park_names.get(closed, closed), "year": year})
-                | {"code": "period_closed"}
-            ]
+        if closed is None:
+            return []
+        message = _("“%(park)s”%(year)s 年的填报期已关闭，不能再修改；如需修改请联系管理员重新开放")
+        return [
+            error_item("year", message % {"park": self.park_names.get(closed, closed), "year": year})
+            | {"code": "period_closed"}
+        ]
+
+    def errors(self, *, park_id: int, indicator: Indicator, year: int) -> list[dict]:
+        """Closed periods, then: a plan in force for the park that year asks for the indicator."""
+        closed = self.closed_errors(park_id=park_id, year=year)
+        if closed:
+            return closed
         spans = self.plans.get((park_id, indicator.pk), [])
         if not spans:
             return [
@@ -214,9 +223,6 @@ class EntryScope:
                 )
             ]
         return []
-
-    def is_closed(self, *, park_id: int, year: int) -> bool:
-        return any((pk, year) in self.closed for pk in self.tree.ancestors_and_self(park_id))
 
 
 def entry_scope(*, tree: ParkTree, keys: Iterable[tuple[int, int, int]]) -> EntryScope:

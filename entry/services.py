@@ -293,8 +293,10 @@ def observation_bulk_save(
             )
             continue
         seen[key] = index
-        errors = scope.errors(park_id=row.park.pk, indicator=row.indicator, year=row.year)
-        if row.value is not None:
+        if row.value is None:  # clearing a draft: only a closed period stops it
+            errors = scope.closed_errors(park_id=row.park.pk, year=row.year)
+        else:
+            errors = scope.errors(park_id=row.park.pk, indicator=row.indicator, year=row.year)
             errors += value_errors(
                 indicator=row.indicator, year=row.year, value=row.value, this_year=this_year
             )
@@ -481,8 +483,7 @@ def observation_bulk_review(
         if conflict is not None:
             batch.refuse(index, conflict)
             continue
-        if scope.is_closed(park_id=obs.park_id, year=obs.year):
-            batch.invalid(index, scope.errors(park_id=obs.park_id, indicator=obs.indicator, year=obs.year))
+        if batch.invalid(index, scope.closed_errors(park_id=obs.park_id, year=obs.year)):
             continue
         if decision.approve:
             if obs.entered_by_id == batch.user.pk and not obs.park.allow_self_approval:

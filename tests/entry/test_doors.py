@@ -344,7 +344,8 @@ def test_a_closed_period_of_the_park_covers_its_zones(staff):
     from parks.selectors import park_tree
 
     scope = entry_scope(tree=park_tree(), keys=[(zone.pk, Indicator.objects.first().pk, 2023)])
-    assert scope.is_closed(park_id=zone.pk, year=2023) and not scope.is_closed(park_id=zone.pk, year=2022)
+    assert scope.closed_errors(park_id=zone.pk, year=2023)[0]["code"] == "period_closed"
+    assert scope.closed_errors(park_id=zone.pk, year=2022) == []
 
 
 # --- four eyes -----------------------------------------------------------------------------------------
@@ -530,3 +531,20 @@ def test_saving_submitting_and_reviewing_a_sheet_costs_the_same_queries_for_2_an
         )
         assert statuses == {S.APPROVED}
     assert counts[2] == counts[len(every)], counts
+
+
+def test_a_draft_left_outside_every_plan_can_still_be_cleared_but_not_changed(staff):
+    from entry.services import EntryRow, observation_bulk_save
+
+    wenfeng, gdp = Park.objects.get(code="wenfeng-hitech"), Indicator.objects.get(code="gdp-incl-tobacco")
+    ParkRole.objects.create(user=staff, park=wenfeng, role=ParkRole.Role.ENTRY)
+    # A draft from before its plan lost the indicator (set up directly: no door would write it now).
+    orphan = Observation.objects.create(
+        park=wenfeng, indicator=gdp, year=2023, value=Decimal(1), status=S.DRAFT
+    )
+    with pytest.raises(Exception) as refused:
+        observation_bulk_save(user=staff, rows=[EntryRow(wenfeng, gdp, 2023, Decimal(2), expected_version=1)])
+    assert "的任何规划中" in refused.value.errors[0]["message"] and refused.value.errors[0]["row"] == 0
+    observation_bulk_save(user=staff, rows=[EntryRow(wenfeng, gdp, 2023, None, expected_version=1)])
+    assert not Observation.objects.filter(pk=orphan.pk).exists()
+    assert Observation.history.filter(id=orphan.pk).first().history_action == "discard"
