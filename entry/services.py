@@ -168,6 +168,15 @@ class _Batch:
         obs.version = 1
         self.created.append((obs, action, text))
 
+    def state_conflict(
+        self, obs: Observation, expected: int | None, *, allowed: tuple[str, ...], message: str, field: str
+    ) -> DomainError | None:
+        """A stale version, or a status the action does not apply to (``message`` names the status)."""
+        conflict = self.check_version(obs, expected)
+        if conflict is None and obs.status not in allowed:
+            conflict = Conflict(message % {"status": obs.get_status_display()}, field=field)
+        return conflict
+
     def update(self, obs: Observation, action: str, text: str = "") -> None:
         obs.version += 1
         self.updated.append((obs, action, text))
@@ -347,13 +356,13 @@ def observation_bulk_save(
 def _discard(batch: _Batch, index: int, obs: Observation, expected_version: int | None) -> None:
     """Remove a value that was never approved: a draft, or a returned value staff withdraw. A returned
     revision goes back to the approved value it would have replaced."""
-    conflict = batch.check_version(obs, expected_version)
-    if conflict is None and obs.status not in (S.DRAFT, S.RETURNED):
-        conflict = Conflict(
-            _("只有草稿或被退回的数值可以清除（当前状态：%(status)s）")
-            % {"status": obs.get_status_display()},
-            field="value",
-        )
+    conflict = batch.state_conflict(
+        obs,
+        expected_version,
+        allowed=(S.DRAFT, S.RETURNED),
+        message=_("只有草稿或被退回的数值可以清除（当前状态：%(status)s）"),
+        field="value",
+    )
     if conflict is not None:
         batch.refuse(index, conflict)
     elif obs.previous_approved_value is not None:
@@ -415,13 +424,13 @@ def observation_bulk_submit(
         if obs is None:
             batch.refuse(index, Conflict(_("该数值已被删除，请刷新后重试"), field="version"))
             continue
-        conflict = batch.check_version(obs, version)
-        if conflict is None and obs.status not in (S.DRAFT, S.RETURNED):
-            conflict = Conflict(
-                _("只有草稿或被退回的数值可以提交（当前状态：%(status)s）")
-                % {"status": obs.get_status_display()},
-                field="status",
-            )
+        conflict = batch.state_conflict(
+            obs,
+            version,
+            allowed=(S.DRAFT, S.RETURNED),
+            message=_("只有草稿或被退回的数值可以提交（当前状态：%(status)s）"),
+            field="status",
+        )
         if conflict is not None:
             batch.refuse(index, conflict)
             continue
@@ -472,14 +481,15 @@ def observation_bulk_review(
             ),
         ):
             continue
-        conflict = batch.check_version(obs, decision.expected_version)
-        if conflict is None and obs.status != S.SUBMITTED:
-            message = (
-                _("只有已提交的数值可以审核通过（当前状态：%(status)s）")
-                if decision.approve
-                else _("只有已提交的数值可以退回（当前状态：%(status)s）")
-            )
-            conflict = Conflict(message % {"status": obs.get_status_display()}, field="status")
+        conflict = batch.state_conflict(
+            obs,
+            decision.expected_version,
+            allowed=(S.SUBMITTED,),
+            message=_("只有已提交的数值可以审核通过（当前状态：%(status)s）")
+            if decision.approve
+            else _("只有已提交的数值可以退回（当前状态：%(status)s）"),
+            field="status",
+        )
         if conflict is not None:
             batch.refuse(index, conflict)
             continue
@@ -550,13 +560,13 @@ def observation_revise(
         reason, field="reason", label=_("修订原因"), required_message=_("修订已审核的数值必须说明原因")
     )
     if not errors:
-        conflict = batch.check_version(obs, expected_version)
-        if conflict is None and obs.status != S.APPROVED:
-            conflict = Conflict(
-                _("只有已审核的数值需要修订；当前状态为“%(status)s”，请直接修改")
-                % {"status": obs.get_status_display()},
-                field="status",
-            )
+        conflict = batch.state_conflict(
+            obs,
+            expected_version,
+            allowed=(S.APPROVED,),
+            message=_("只有已审核的数值需要修订；当前状态为“%(status)s”，请直接修改"),
+            field="status",
+        )
         if conflict is not None:
             raise conflict
         errors = scope.errors(park_id=obs.park_id, indicator=obs.indicator, year=obs.year)
