@@ -5,19 +5,49 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+# Full-width forms of ASCII (U+FF01–FF5E: "１２３．５", "，", "－") and the ideographic space read as
+# their ASCII characters, as NFKC reads them. Other compatibility characters NFKC would also fold
+# ("²", "①", "⑴") are not digits here, nor are digits of other scripts ("١٢٣", "१२३").
+_WIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20, 0x2212: 0x2D}  # and "−" (U+2212)
+_SEPARATOR = r"[, \u00a0\u2009\u202f]"  # thousands: comma, space, no-break and thin spaces
+NUMBER = re.compile(
+    rf"(?P<sign>[+-]?) *"
+    rf"(?P<whole>[0-9]{{1,3}}(?:{_SEPARATOR}+[0-9]{{3}})+|[0-9]*)"
+    r"(?P<fraction>\.[0-9]*)?"
+    r"(?P<exponent>[eE][+-]?[0-9]+)?"
+)
+MAX_EXPONENT = 999  # |adjusted exponent|: 1e400 is a number (too big for any column), 1e99999 is not
+
+
+def fold_width(text: str) -> str:
+    """Full-width ASCII ("１２３．５", "，", "％", "＞") as ASCII, the ideographic space as a space."""
+    return str(text).translate(_WIDTH)
+
 
 def parse_number(text: str) -> Decimal:
-    """'1,234.5' → Decimal('1234.5'); thousands separators and spaces are accepted.
+    """A number as people type it or files carry it, read the same way at every door (the sheet, the
+    revise form, uploads, ``import_observations``, the API, plan targets).
 
-    Raises ``ValueError`` for text that is not a finite number (``NaN``, ``Infinity``). ``1e30`` and
-    ``1e400`` are numbers: the column's digit limit refuses them (``decimal_fits``).
+    Accepted: ASCII digits with an optional sign (+ or -), one decimal point, thousands separators
+    ("1,234.5", "1 234", "1，234" — groups of three after the first, so "1,5" is refused rather than
+    guessed), an exponent ("1.5e3", "1E+11" as spreadsheets write big numbers), and the same written in
+    full-width characters ("１２３．５"). Refused with ``ValueError``: empty text, underscores ("1_000"),
+    digits of other scripts ("١٢٣") or superscripts, ``NaN``, ``Infinity``, anything else. ``1e30`` and
+    ``1e400`` are numbers: the column's digit limit refuses them (``decimal_fits``); an exponent beyond
+    ±999 is not a number anyone means.
     """
-    cleaned = re.sub(r"[,\s，]", "", str(text))
+    cleaned = fold_width(text).strip()
+    match = NUMBER.fullmatch(cleaned)
+    if not match or not re.search(r"[0-9]", match.group("whole") + (match.group("fraction") or "")):
+        raise ValueError(text)
+    whole = re.sub(_SEPARATOR, "", match.group("whole"))
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
+        value = Decimal(
+            f"{match.group('sign')}{whole}{match.group('fraction') or ''}{match.group('exponent') or ''}"
+        )
+    except InvalidOperation as exc:  # pragma: no cover - the pattern admits only what Decimal reads
         raise ValueError(text) from exc
-    if not value.is_finite():
+    if not value.is_finite() or abs(value.adjusted()) > MAX_EXPONENT:
         raise ValueError(text)
     return value
 
@@ -72,7 +102,7 @@ def number_errors(
         ) % {
             "label": label,
             "places": decimal_places,
-            "value": _plain(value),
+            "value": _plain(value) if digits(value)[1] <= 40 else f"{value:.3E}",
             "n": digits(value)[1],
         }
     elif problem == "digits":

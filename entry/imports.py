@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from core.export import restore_text
 from core.numbers import parse_number
 from indicators.models import YEAR_MAX, YEAR_MIN, Indicator, IndicatorAlias, Unit
 from indicators.names import name_variants
@@ -79,7 +80,8 @@ def read_table(path: Path) -> list[dict[str, str]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise ImportFileError("文件不是 UTF-8 编码的 CSV，也不是 XLSX 表格") from exc
-        rows = list(csv.reader(io.StringIO(text)))
+        # Our CSV exports write text such as "=1+1" as "'=1+1" (formula injection): read it back as written.
+        rows = [[restore_text(cell) for cell in row] for row in csv.reader(io.StringIO(text))]
     if not rows:
         raise ImportFileError("文件为空")
     header = [HEADERS.get(str(h or "").strip().lower(), HEADERS.get(str(h or "").strip())) for h in rows[0]]

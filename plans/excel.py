@@ -24,7 +24,17 @@ from typing import Any
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
-from core.export import CENTER, HEADER_FILL, HEADER_FONT, TITLE_FONT, WRAP, new_workbook, workbook_bytes
+from core.export import (
+    CENTER,
+    HEADER_FILL,
+    HEADER_FONT,
+    TITLE_FONT,
+    WRAP,
+    append_row,
+    csv_row,
+    new_workbook,
+    workbook_bytes,
+)
 from core.numbers import parse_number
 from core.xlsx import HEADER_SCAN_ROWS, MAX_ROWS, WorkbookError, load_grid_workbook
 
@@ -307,10 +317,10 @@ def write_plan_sheet(
     headers += [f"{y}{year_suffix}" for y in years]
     if note_header:
         headers.append(note_header)
-    ws.append([title])
+    append_row(ws, [title])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     ws.cell(1, 1).font = TITLE_FONT
-    ws.append(headers)
+    append_row(ws, headers)
     for cell in ws[2]:
         cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, CENTER
     for row in rows:
@@ -322,7 +332,7 @@ def write_plan_sheet(
         line += [row.cells.get(y) for y in years]
         if note_header:
             line.append(row.note or None)
-        ws.append(line)
+        append_row(ws, line)  # text as text: a name or note "=..." is never a formula
     # The category printed once per group, in a merged cell, as plan tables print it.
     start = 3
     for index in range(3, len(rows) + 4):
@@ -352,11 +362,11 @@ def write_long_xlsx(records: list[list[Any]], *, title: str = "实际值") -> by
     指标名称 and 状态 are for people; the importer ignores them."""
     workbook = new_workbook()
     ws = workbook.create_sheet(title)
-    ws.append(LONG_HEADERS)
+    append_row(ws, LONG_HEADERS)
     for cell in ws[1]:
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
     for record in records:
-        ws.append(record)
+        append_row(ws, record)  # text as text: a note "=..." is never a formula
     for index, width in enumerate([20, 34, 40, 8, 14, 12, 30, 30, 8], start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A2"
@@ -364,9 +374,10 @@ def write_long_xlsx(records: list[list[Any]], *, title: str = "实际值") -> by
 
 
 def write_long_csv(records: list[list[Any]]) -> bytes:
+    """The long layout as CSV; text a spreadsheet would run as a formula starts with ' (core.export)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(LONG_HEADERS)
+    writer.writerow(csv_row(LONG_HEADERS))
     for record in records:
-        writer.writerow(["" if v is None else v for v in record])
+        writer.writerow(csv_row(record))
     return buffer.getvalue().encode("utf-8-sig")

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from core.formatting import decimal_str
-from core.numbers import number_errors
+from core.numbers import fold_width, number_errors, parse_number
 from indicators.models import VALUE_DECIMAL_PLACES, VALUE_MAX_DIGITS
 
-NUMBER = r"[-+]?\d[\d,，]*(?:\.\d+)?"
+# The number inside a target is read by core.numbers.parse_number, the rule of every door.
+NUMBER = r"[-+]?[0-9][0-9,]*(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 PERCENT_KINDS = ("cagr", "reduction")  # stored as fractions, written as percentages
 
 
@@ -39,8 +40,8 @@ class ParsedTarget:
 
 def _number(text: str) -> Decimal:
     try:
-        return Decimal(re.sub(r"[,，\s]", "", text))
-    except InvalidOperation as exc:
+        return parse_number(text)
+    except ValueError as exc:
         raise TargetTextError(text) from exc
 
 
@@ -103,7 +104,7 @@ def parse_target(text: str) -> ParsedTarget:
 
 def _parse_target(text: str) -> ParsedTarget:
     raw = str(text).strip()
-    compact = re.sub(r"\s+", "", raw)
+    compact = fold_width(re.sub(r"\s+", "", raw))  # "≥６８０" reads as "≥680", as parse_number would
     if not compact:
         raise TargetTextError(raw)
     if compact in {"保持", "持续保持", "保持稳定", "稳定"}:

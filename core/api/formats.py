@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -15,7 +16,9 @@ from rest_framework import exceptions, parsers, renderers, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from core.export import append_row, csv_row, safe_text
 from core.formatting import decimal_str
+from core.numbers import parse_number
 
 EXPORT_FORMATS = ("csv", "xlsx")
 PAGE_SIZE = 50
@@ -47,13 +50,31 @@ def decimal_text(value: Decimal | None) -> str | None:
 
 
 class DecimalString(serializers.DecimalField):
-    """A DecimalField that reads strings or numbers and writes the shortest exact string ("522.8")."""
+    """A DecimalField that reads strings or numbers and writes the shortest exact string ("522.8").
+
+    Input is read by ``core.numbers.parse_number``, the rule of every door (the sheet, uploads, the
+    import command): "1,234.5" and full-width "１２３．５" are numbers; "1_000", "١٢٣", NaN are not."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", 24)
         kwargs.setdefault("decimal_places", 8)
         kwargs.setdefault("coerce_to_string", True)
         super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int | float | Decimal):
+            self.fail("invalid")
+        text = repr(data) if isinstance(data, float) else str(data)
+        if len(text) > self.MAX_STRING_LENGTH:
+            self.fail("max_string_length")
+        try:
+            value = parse_number(text)
+        except ValueError:
+            shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:40] + "…"
+            raise serializers.ValidationError(
+                _("“%(text)s”不是数字") % {"text": shown}, code="invalid"
+            ) from None
+        return self.quantize(self.validate_precision(value))
 
     def to_representation(self, value):
         if value is None:
@@ -176,18 +197,25 @@ class CSVRenderer(renderers.BaseRenderer):
         _attachment(renderer_context, "csv")
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow([c.header for c in columns])
+        writer.writerow(csv_row(c.header for c in columns))
         for row in rows:
-            writer.writerow([_csv_text(_cell(row, c)) for c in columns])
+            writer.writerow([_csv_text(_cell(row, c), c) for c in columns])
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _csv_text(value) -> str:
+def _csv_text(value, column: Column) -> str:
+    """A cell as CSV text: numbers as written, text a spreadsheet would run as a formula with a
+    leading ' (``core.export.safe_text``); a decimal column's "-5" is a number, a note's is text."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        return value if column.kind == "decimal" and _PLAIN_DECIMAL.fullmatch(value) else safe_text(value)
     return str(value)
+
+
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 class XLSXRenderer(renderers.BaseRenderer):
@@ -206,9 +234,9 @@ class XLSXRenderer(renderers.BaseRenderer):
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("data")
         sheet.freeze_panes = "A2"
-        sheet.append([c.header for c in columns])
-        for row in rows:
-            sheet.append([_xlsx_value(_cell(row, c), c) for c in columns])
+        append_row(sheet, [c.header for c in columns])
+        for row in rows:  # text as text: a note "=..." is never a formula (core.export)
+            append_row(sheet, [_xlsx_value(_cell(row, c), c) for c in columns])
         buffer = io.BytesIO()
         workbook.save(buffer)
         return buffer.getvalue()
