@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.errors import DomainError
+from core.forms import NumberField
 from entry import services
 from entry.models import ReportingPeriod
 from indicators.models import Observation
@@ -30,6 +31,8 @@ class ObservationAdminForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("修改已审核的数值时必填；修改后的数值需重新审核"),
     )
+
+    value = NumberField(label=_("数值"))
 
     class Meta:
         model = Observation

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import NumberField
 from indicators.models import Category, Indicator, Unit
 from parks.models import Park
 from parks.selectors import park_tree
@@ -87,7 +88,7 @@ class AddIndicatorForm(forms.Form):
         label=_("计量方式"), choices=[("", "—")] + list(Indicator.Measure.choices), required=False
     )
     category = forms.ModelChoiceField(label=_("指标库类别"), queryset=Category.objects.all(), required=False)
-    yoy_warning_threshold = forms.DecimalField(
+    yoy_warning_threshold = NumberField(
         label=_("同比变动提醒阈值"),
         required=False,
         min_value=0,

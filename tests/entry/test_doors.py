@@ -548,3 +548,20 @@ def test_a_draft_left_outside_every_plan_can_still_be_cleared_but_not_changed(st
     observation_bulk_save(user=staff, rows=[EntryRow(wenfeng, gdp, 2023, None, expected_version=1)])
     assert not Observation.objects.filter(pk=orphan.pk).exists()
     assert Observation.history.filter(id=orphan.pk).first().history_action == "discard"
+
+
+@pytest.mark.parametrize("typed", ["1_000", "١٢٣", "12345678901234567"])
+def test_the_admin_reads_numbers_like_every_other_door(client, admin, typed):
+    client.force_login(admin)
+    yuxi, gdp = Park.objects.get(code="yuxi-hitech"), Indicator.objects.get(code="gdp-incl-tobacco")
+    form = {"park": yuxi.pk, "indicator": gdp.pk, "year": 2023, "value": typed, "source": "", "note": ""}
+    response = client.post("/admin/indicators/observation/add/", form)
+    assert response.status_code == 200 and (
+        "不是数字" in text(response) or "整数部分最多 16 位" in text(response)
+    )
+    assert observations_2023() == 0
+    assert (
+        client.post("/admin/indicators/observation/add/", {**form, "value": "１,２３４.５"}).status_code
+        == 302
+    )
+    assert Observation.objects.get(park=yuxi, indicator=gdp, year=2023).value == Decimal("1234.5")
