@@ -213,31 +213,58 @@ def targets_of(plan_indicator: PlanIndicator) -> list[Target]:
 
 
 def counted_observations(*, park_id: int, indicator_id: int) -> list[Observation]:
-    """The approved values of one indicator of one park, with their sources (one query). A value under
-    revision shows the approved value that still counts (``counted_value``)."""
+    """The approved values in force of one indicator of one park, by year (two queries), as anyone who
+    may read the park's progress sees them: ``counted_value`` (during a revision, the previously
+    approved value), ``approved_on`` and ``approved_source`` (the approved value's, read from its
+    approved history records), and ``approvals`` (``approved_history``). A page shows nothing else of
+    an observation: not its note, its status, its reasons or who entered it."""
     observations = list(
         Observation.objects.filter(park_id=park_id, indicator_id=indicator_id)
         .filter(Q(status=Observation.Status.APPROVED) | Q(previous_approved_value__isnull=False))
         .select_related("indicator__unit")
         .order_by("year")
     )
+    by_year = approved_history(observations)
     for obs in observations:
         approved = obs.status == Observation.Status.APPROVED
         obs.counted_value = obs.value if approved else obs.previous_approved_value
-        obs.under_revision = not approved
+        obs.approvals = by_year.get(obs.year, [])
+        last = obs.approvals[-1] if obs.approvals else None
+        obs.approved_on = last["approved_on"] if last else None
+        obs.approved_source = last["source"] if last else (obs.source if approved else "")
     return observations
 
 
-def observation_history(observations: Iterable[Observation], *, limit: int = 50) -> list:
-    """The change history (django-simple-history) of these observations, newest first (one query)."""
+def approved_history(observations: Iterable[Observation]) -> dict[int, list[dict]]:
+    """The approvals of these observations, per year, oldest first: {year: [{year, value, approved_on,
+    source}, …]} (one query). Only the records in which a value is approved are read (never a draft's,
+    a submitted or a returned value's); a record starts an approval when its value differs from the
+    approved value before it, so a change of note, a withdrawn revision or a revision approved unchanged
+    is no new approval. (The rule of ``entry.selectors.approvals``, which dashboards may not import.)"""
     ids = [o.pk for o in observations]
+    found: dict[int, list[dict]] = {}
     if not ids:
-        return []
-    return list(
-        Observation.history.filter(id__in=ids)
-        .select_related("history_user")
-        .order_by("-history_date", "-history_id")[:limit]
+        return found
+    records = (
+        Observation.history.filter(id__in=ids, status=Observation.Status.APPROVED)
+        .exclude(history_type="-")
+        .order_by("history_date", "history_id")
+        .values_list("year", "value", "history_date", "source")
     )
+    for year, value, when, source in records:
+        approvals = found.setdefault(year, [])
+        if approvals and approvals[-1]["value"] == value:
+            approvals[-1]["source"] = source
+        else:
+            approvals.append({"year": year, "value": value, "approved_on": when, "source": source})
+    return found
+
+
+def approvals_newest_first(observations: Iterable[Observation], *, limit: int = 50) -> list[dict]:
+    """Every approval of these observations (``counted_observations``), newest first, for the page's
+    history table (no query)."""
+    approvals = [a for obs in observations for a in getattr(obs, "approvals", [])]
+    return sorted(approvals, key=lambda a: a["approved_on"], reverse=True)[:limit]
 
 
 # --- across parks -----------------------------------------------------------------------------------

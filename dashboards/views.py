@@ -425,7 +425,7 @@ def indicator_detail(request: HttpRequest, code: str, plan_code: str, order: int
     observations = selectors.counted_observations(
         park_id=pi.park_id or plan.park_id, indicator_id=pi.indicator_id
     )
-    history = selectors.observation_history(observations)
+    history = selectors.approvals_newest_first(observations)
 
     label = (pi.indicator.name_en or pi.name_printed) if english else pi.name_printed
     unit = (pi.unit.name_en or pi.unit.symbol) if english else pi.unit.symbol

@@ -2,6 +2,13 @@
 
 Observation writes go through entry.services only; this module validates input, checks who may
 act before reading the body, and maps the workflow's refusals to the common error body.
+
+Reads follow the rule of ``entry.selectors``: the staff of a park (填报员, 审核员, administrators) read
+every value of it, its notes, reasons, comments and names; every other reader (a viewer, a region
+official) reads only values with an approved value in force, as approved (during a revision: the
+previously approved value), without note, reason, comment, version or names, and of their history
+only the approvals. The filters and orderings read what the reader is shown, and a value the reader
+may not see is 404 for every action, as for a park they may not read.
 """
 
 from __future__ import annotations
@@ -10,13 +17,22 @@ import django_filters
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from core.api.formats import ApiViewMixin, Column, DecimalString
+from core.api.formats import ApiViewMixin, Column, DecimalString, decimal_text
 from entry import services as workflow
+from entry.selectors import (
+    Approval,
+    S,
+    approvals,
+    approved_records,
+    counted_value,
+    for_reader,
+    staff_park_ids,
+)
 from indicators.models import YEAR_MAX, YEAR_MIN, Indicator, Observation
 from parks.api import park_ids_for, restrict_to_parks
 from parks.models import Park
@@ -65,6 +81,60 @@ class ObservationSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, obs):
+        if reader_is_staff(self.context, obs.park_id):
+            return super().to_representation(obs)
+        return reader_observation(obs)
+
+
+def reader_is_staff(context: dict, park_id: int) -> bool:
+    """The serializer's reader is staff of the park (``context["staff_parks"]``: the parks they are staff
+    of, None for every park). Without it, nobody is: a representation is for readers unless told."""
+    if "staff_parks" not in context:
+        return False
+    staff = context["staff_parks"]
+    return staff is None or park_id in staff
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def _when(value) -> str | None:
+    return None if value is None else _DATETIME.to_representation(value)
+
+
+def reader_observation(obs: Observation) -> dict:
+    """A value as a reader who is not staff of its park sees it: the approved value in force, status
+    approved, approved on (``reviewed_at`` and ``updated_at``), its approved source; every other field
+    empty. Reads the annotations of ``entry.selectors.for_reader`` when the row has them."""
+    approved_on = getattr(obs, "approved_on", None)
+    source = getattr(obs, "approved_source", None)
+    if source is None:
+        source = obs.source if obs.status == S.APPROVED else ""
+    return {
+        "id": obs.pk,
+        "park": obs.park.code,
+        "indicator": obs.indicator.code,
+        "indicator_name": obs.indicator.name_zh,
+        "unit": obs.indicator.unit.symbol,
+        "year": obs.year,
+        "value": decimal_text(counted_value(obs)),
+        "status": S.APPROVED.value,
+        "status_display": str(S.APPROVED.label),
+        "source": source,
+        "note": "",
+        "version": None,
+        "previous_approved_value": None,
+        "revision_reason": "",
+        "review_comment": "",
+        "entered_by": None,
+        "reviewed_by": None,
+        "reviewed_at": _when(approved_on),
+        "is_synthetic": obs.is_synthetic,
+        "created_at": None,
+        "updated_at": _when(approved_on),
+    }
 
 
 OBSERVATION_COLUMNS = [
@@ -200,6 +270,27 @@ class HistorySerializer(serializers.Serializer):
         return self.CHANGES.get(record.history_type, record.history_type)
 
 
+def reader_history(approval: Approval) -> dict:
+    """One approval, as a reader who is not staff sees a value's history (the keys of HistorySerializer):
+    when, the value, its source; no user, text, note, reason, comment or version."""
+    return {
+        "history_id": approval.history_id,
+        "history_date": _when(approval.approved_on),
+        "change": HistorySerializer.CHANGES.get(approval.history_type, approval.history_type),
+        "action": approval.action,
+        "text": "",
+        "user": None,
+        "value": decimal_text(approval.value),
+        "status": S.APPROVED.value,
+        "version": None,
+        "note": "",
+        "source": approval.source,
+        "previous_approved_value": None,
+        "revision_reason": "",
+        "review_comment": "",
+    }
+
+
 HISTORY_COLUMNS = [
     Column("history_id", "记录号"),
     Column("history_date", "时间"),
@@ -225,16 +316,20 @@ class ObservationFilter(django_filters.FilterSet):
     year = django_filters.NumberFilter(field_name="year")
     year_min = django_filters.NumberFilter(field_name="year", lookup_expr="gte", help_text="起始年份（含）")
     year_max = django_filters.NumberFilter(field_name="year", lookup_expr="lte", help_text="终止年份（含）")
+    # The status and the time the reader is shown (for values they are not staff of: approved, and
+    # when the approved value was approved), so a filter or an order tells nothing more.
     status = django_filters.MultipleChoiceFilter(
-        choices=Observation.Status.choices, help_text="可重复：status=draft&status=submitted"
+        field_name="shown_status",
+        choices=Observation.Status.choices,
+        help_text="可重复：status=draft&status=submitted",
     )
     ordering = django_filters.OrderingFilter(
         fields=(
             ("year", "year"),
             ("park__code", "park"),
             ("indicator__code", "indicator"),
-            ("status", "status"),
-            ("updated_at", "updated_at"),
+            ("shown_status", "status"),
+            ("shown_updated", "updated_at"),
         )
     )
 
@@ -261,10 +356,16 @@ WRITE_RIGHTS = {
 }
 
 
+class Refused(workflow.NotAllowed, exceptions.PermissionDenied):
+    """The workflow's refusal (the API answers it with the workflow's error body) that is also DRF's:
+    the browsable API asks the permission whether to show a PUT form, catches only DRF's exceptions,
+    and hides the form, where a bare NotAllowed made the page a 500 for every non-填报员."""
+
+
 def require_right(user, park: Park, right) -> None:
     allowed, message = right
     if not allowed(user, park):
-        raise workflow.NotAllowed(_(message) % {"park": park.name_zh})
+        raise Refused(_(message) % {"park": park.name_zh})
 
 
 class ObservationPermission(IsAuthenticated):
@@ -279,9 +380,9 @@ class ObservationPermission(IsAuthenticated):
 
 
 def _observation_response(obs: Observation, *, created: bool = False) -> Response:
-    return Response(
-        ObservationSerializer(obs).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    )
+    """A written value, for its writer: every write needs an entry or reviewer role on the park."""
+    data = ObservationSerializer(obs, context={"staff_parks": {obs.park_id}}).data
+    return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 OBS = {"tags": ["observations"]}
@@ -333,11 +434,22 @@ class ObservationViewSet(
     def export_columns(self):
         return HISTORY_COLUMNS if self.action == "history" else OBSERVATION_COLUMNS
 
+    def staff_parks(self) -> set[int] | None:
+        """The parks the caller is staff of (None: every park), once per request."""
+        if getattr(self, "swagger_fake_view", False):
+            return None
+        if not hasattr(self, "_staff_parks"):
+            self._staff_parks = staff_park_ids(self.request.user)
+        return self._staff_parks
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "staff_parks": self.staff_parks()}
+
     def get_queryset(self):
         queryset = Observation.objects.select_related(
             "park", "indicator__unit", "entered_by", "reviewed_by"
         ).order_by("park__code", "indicator__code", "year")
-        return restrict_to_parks(queryset, park_ids_for(self, public=False))
+        return for_reader(restrict_to_parks(queryset, park_ids_for(self, public=False)), self.staff_parks())
 
     def _precheck_park(self, request, right) -> None:
         """Refuse (403) before validating the body when the named park exists and the user lacks the role."""
@@ -428,7 +540,8 @@ class ObservationViewSet(
             for row in data.validated_data["rows"]
         ]
         saved = workflow.observation_bulk_save(user=request.user, rows=rows)
-        return Response({"count": len(saved), "results": ObservationSerializer(saved, many=True).data})
+        results = ObservationSerializer(saved, many=True, context={"staff_parks": {park.pk}}).data
+        return Response({"count": len(saved), "results": results})
 
     def _act(self, serializer_class, service, **extra):
         obs = self.get_object()
@@ -478,11 +591,19 @@ class ObservationViewSet(
         summary="变更历史（最新在前）",
         responses={200: HistorySerializer(many=True)},
         filters=False,
+        description=(
+            "本园区的填报员、审核员（及管理员）看到每一次变更；其他可查看的用户（查看员、地区用户）"
+            "只看到每次审核通过的数值与日期（不含操作人、说明、备注、修订原因与审核意见）。"
+        ),
         **OBS,
     )
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
         obs = self.get_object()
+        if not reader_is_staff(self.get_serializer_context(), obs.park_id):
+            found = approvals(approved_records(id=obs.pk))
+            page = self.paginate_queryset([reader_history(a) for a in reversed(found)])
+            return self.get_paginated_response(page)
         records = obs.history.select_related("history_user").order_by("-history_date", "-history_id")
         page = self.paginate_queryset(records)
         return self.get_paginated_response(HistorySerializer(page, many=True).data)

@@ -8,15 +8,27 @@ prints. Two rows that are the same value (the same park, indicator and year) sha
 later one points to the first.
 
 Reads only, in a fixed number of queries whatever the number of rows.
+
+Who sees what of a value (issue 10): people with a role on the park — an entry (填报员) or reviewer
+(审核员) role, directly or through a park it is a zone of — and administrators are its staff
+(``staff_on``, ``staff_park_ids``) and see everything: drafts, submitted and returned values, notes,
+reasons, reviewers' comments and who did what. Everyone else who may read the park (viewers, region
+officials) sees only the approved value in force — during a revision, the previously approved value,
+as approved (``public_observation``) — and of its history only the approvals: the value, the year and
+the day it was approved (``approvals``); no notes (they are where staff explain a value to the reviewer),
+no reasons, no comments, no names.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, localcontext
 
-from django.db.models import Q
+from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.formatting import decimal_str
@@ -24,14 +36,159 @@ from entry.checks import DEFAULT_YOY_THRESHOLD, MIN_HISTORY_FOR_RANGE, Check, ob
 from entry.models import ReportingPeriod
 from indicators.models import Indicator, Observation, Unit
 from indicators.units import convert
-from parks.models import Park
-from parks.selectors import held_roles, is_admin, park_roles, park_tree
+from parks.models import Park, ParkRole
+from parks.selectors import ParkTree, held_roles, is_admin, park_roles, park_tree
 from plans.models import Plan, PlanIndicator, Target
 from plans.target_text import target_text
 from progress.models import ProgressResult
 
 S = Observation.Status
 PENDING_STATUSES = (S.DRAFT, S.SUBMITTED, S.RETURNED)
+STAFF_ROLES = frozenset({ParkRole.Role.ENTRY.value, ParkRole.Role.REVIEWER.value})
+History = Observation.history.model
+
+
+# --- who sees what of a value ------------------------------------------------------------------------
+
+
+def is_staff_role(roles: Collection[str]) -> bool:
+    """Roles that make their holder staff of a park: 填报员 or 审核员 (a viewer role does not)."""
+    return bool(STAFF_ROLES.intersection(roles))
+
+
+def staff_on(user, park: Park | int, *, tree: ParkTree | None = None) -> bool:
+    """The user is staff of the park (an entry or reviewer role on it or on a park it is a zone of) or
+    an administrator: they see its drafts, submitted and returned values, notes, reasons, comments and
+    names. At most two queries."""
+    pk = park if isinstance(park, int) else park.pk
+    return is_staff_role(park_roles(user, [pk], tree=tree)[pk])
+
+
+def staff_park_ids(user, *, tree: ParkTree | None = None) -> set[int] | None:
+    """The parks the user is staff of, zones included; None: every park (administrators, no query).
+    At most two queries (the user's roles, then the tree unless given)."""
+    if is_admin(user):
+        return None
+    held = {pk for pk, roles in held_roles(user).items() if is_staff_role(roles)}
+    if not held:
+        return set()
+    return (tree if tree is not None else park_tree()).descendants_and_self(held)
+
+
+def counted_value(obs: Observation) -> Decimal | None:
+    """The approved value in force: the value once approved; during a revision (or a returned
+    revision), the previously approved value; None when the value was never approved."""
+    return obs.value if obs.status == S.APPROVED else obs.previous_approved_value
+
+
+def public_observation(obs: Observation) -> Observation | None:
+    """What a reader who is not staff of the park sees of a value, as an unsaved copy: the approved value
+    in force, status approved, with its source only when it is the approved one; no note, reason,
+    comment, names or version. None when nothing of the value was ever approved."""
+    value = counted_value(obs)
+    if value is None:
+        return None
+    return Observation(
+        id=obs.pk,
+        park_id=obs.park_id,
+        indicator_id=obs.indicator_id,
+        year=obs.year,
+        value=value,
+        status=S.APPROVED,
+        source=obs.source if obs.status == S.APPROVED else "",
+        is_synthetic=obs.is_synthetic,
+        version=0,
+    )
+
+
+@dataclass(frozen=True)
+class Approval:
+    """One approval of a value, as readers see it: the value, the year, the day it was approved."""
+
+    year: int
+    value: Decimal
+    approved_on: datetime.datetime
+    source: str  # the source the approved value had last
+    history_id: int  # the record in which it became approved
+    history_type: str  # "+" created approved (import, seed), "~" approved by a change
+    action: str  # approve / import / seed / demo / admin ("" for records older than the field)
+
+
+APPROVAL_ACTIONS = frozenset({"approve", "import", "seed", "demo", "admin", ""})
+
+
+def approved_records(**lookup) -> QuerySet:
+    """History records in which the value is approved (deletions left out), oldest first: the only
+    records ``approvals`` reads, so nothing of a draft, a submitted or a returned value is loaded."""
+    return (
+        Observation.history.filter(status=S.APPROVED, **lookup)
+        .exclude(history_type="-")
+        .order_by("history_date", "history_id")
+    )
+
+
+def approvals(records: Iterable) -> list[Approval]:
+    """The approvals of one value, oldest first, from its approved history records (``approved_records``,
+    oldest first). A record starts an approval when its value differs from the approved value before
+    it; a change of note or source, a revision withdrawn (which restores the approved value) or a
+    revision approved unchanged is no new approval."""
+    found: list[Approval] = []
+    for record in records:
+        if found and found[-1].value == record.value:
+            found[-1] = replace(found[-1], source=record.source)
+            continue
+        found.append(
+            Approval(
+                year=record.year,
+                value=record.value,
+                approved_on=record.history_date,
+                source=record.source,
+                history_id=record.history_id,
+                history_type=record.history_type,
+                action=record.history_action if record.history_action in APPROVAL_ACTIONS else "approve",
+            )
+        )
+    return found
+
+
+def for_reader(queryset: QuerySet, staff_ids: set[int] | None) -> QuerySet:
+    """Observations as a reader sees them, for lists (the API). Every value of the parks in
+    ``staff_ids`` (None: every park, for administrators); elsewhere only values with an approved value
+    in force. Rows are annotated with the status and the time the reader is shown (``shown_status``,
+    ``shown_updated``), so that filters and orderings read those, and, where the reader is not staff,
+    with what they see instead of the row: ``counted_value``, ``approved_on`` (the first record of the
+    last run of the approved value, as ``approvals`` has it) and ``approved_source``."""
+    if staff_ids is None:
+        return queryset.annotate(shown_status=F("status"), shown_updated=F("updated_at"))
+    approved = History.objects.filter(id=OuterRef("pk"), status=S.APPROVED).exclude(history_type="-")
+    queryset = queryset.annotate(
+        counted_value=Case(When(status=S.APPROVED, then=F("value")), default=F("previous_approved_value"))
+    ).annotate(
+        last_other_approval=Coalesce(
+            Subquery(
+                approved.exclude(value=OuterRef("counted_value"))
+                .order_by("-history_id")
+                .values("history_id")[:1]
+            ),
+            0,
+        )
+    )
+    queryset = queryset.annotate(
+        approved_on=Subquery(
+            approved.filter(value=OuterRef("counted_value"), history_id__gt=OuterRef("last_other_approval"))
+            .order_by("history_id")
+            .values("history_date")[:1]
+        ),
+        approved_source=Subquery(
+            approved.filter(value=OuterRef("counted_value")).order_by("-history_id").values("source")[:1]
+        ),
+    )
+    staff = Q(park_id__in=sorted(staff_ids))
+    queryset = queryset.filter(staff | Q(status=S.APPROVED) | Q(previous_approved_value__isnull=False))
+    return queryset.annotate(
+        shown_status=Case(When(staff, then=F("status")), default=Value(S.APPROVED.value)),
+        shown_updated=Case(When(staff, then=F("updated_at")), default=F("approved_on")),
+    )
 
 
 def default_open_year() -> int:
@@ -236,17 +393,25 @@ def _sheet_rows(plan_indicators, park: Park, year: int) -> list[SheetRow]:
     return rows
 
 
-def sheet_build(*, park: Park, year: int, with_checks: bool = True) -> Sheet:
-    """Every row of the park's sheet for ``year``, with values, last year, target, checks, progress."""
+def sheet_build(*, park: Park, year: int, with_checks: bool = True, staff: bool = True) -> Sheet:
+    """Every row of the park's sheet for ``year``, with values, last year, target, checks, progress.
+
+    ``staff=False`` is the sheet of a reader who is not staff of the park: each value is its
+    ``public_observation`` (the approved value in force, or none), and there are no checks (they judge
+    the value being entered)."""
     rows = _sheet_rows(_plan_indicators([park], [year]), park, year)
     park_ids = {r.park.pk for r in rows}
     indicator_ids = {r.indicator.pk for r in rows}
     observations: dict[tuple[int, int, int], Observation] = {}
     if rows:
-        for obs in Observation.objects.filter(
+        found = Observation.objects.filter(
             park_id__in=park_ids, indicator_id__in=indicator_ids, year__in=[year - 1, year]
-        ).select_related("entered_by", "reviewed_by"):
-            observations[(obs.park_id, obs.indicator_id, obs.year)] = obs
+        )
+        for obs in found.select_related("entered_by", "reviewed_by") if staff else found:
+            shown = obs if staff else public_observation(obs)
+            if shown is not None:
+                observations[(obs.park_id, obs.indicator_id, obs.year)] = shown
+    with_checks = with_checks and staff
     targets = {
         t.plan_indicator_id: t
         for t in Target.objects.filter(plan_indicator__in=[r.plan_indicator.pk for r in rows], year=year)
@@ -335,8 +500,11 @@ class SheetSummary:
         return self.period.is_open if self.period else self.year == default_open_year()
 
 
-def sheet_summaries(pairs: list[tuple[Park, int]]) -> list[SheetSummary]:
-    """Counts for many (park, year) sheets in three queries: what is missing, waiting, returned."""
+def sheet_summaries(pairs: list[tuple[Park, int]], *, readers: Collection[int] = ()) -> list[SheetSummary]:
+    """Counts for many (park, year) sheets in three queries: what is missing, waiting, returned.
+
+    ``readers``: parks whose summaries are for a reader who is not staff of them: a value counts as
+    approved when an approved value is in force, else as missing (no draft, submitted or returned)."""
     if not pairs:
         return []
     parks = list({p.pk: p for p, _ in pairs}.values())
@@ -363,6 +531,9 @@ def sheet_summaries(pairs: list[tuple[Park, int]]) -> list[SheetSummary]:
             if row.duplicate_of is not None:
                 continue
             found = observations.get((row.park.pk, row.indicator.pk, year))
+            if found is not None and park.pk in readers:
+                approved = found[0] == S.APPROVED or found[1] is not None
+                found = (S.APPROVED, None) if approved else None
             if found is None:
                 counts["missing"] += 1
                 missing.append(row.name)
@@ -446,6 +617,13 @@ class HistoryEntry:
     changes: list[str]
     note: str
     status: str
+    year: int | None = None
+    value: Decimal | None = None
+    source: str = ""  # readers' entries: the approved value's source
+
+    @property
+    def value_text(self) -> str:
+        return decimal_str(self.value)
 
 
 def _action(record) -> str:
@@ -459,17 +637,37 @@ def _action(record) -> str:
     return _("新建") if record.history_type == "+" else _("后台修改")
 
 
-def value_history(*, park: Park, indicator: Indicator, year: int) -> list[HistoryEntry]:
-    """Every change of one value (across deletions and re-entries), newest first: who, when, from
-    what to what, and why. One query."""
+def value_history(*, park: Park, indicator: Indicator, year: int, staff: bool) -> list[HistoryEntry]:
+    """The history of one value (across deletions and re-entries), newest first. One query.
+
+    For its staff (``staff_on``): every change, who, when, from what to what, and why. For every other
+    reader: its approvals only (``approvals``: the value, the year, when it was approved), read from the
+    approved records alone; no names, notes, reasons or comments."""
     from django.utils.translation import gettext as _
 
+    labels = dict(S.choices)
+    lookup = {"park_id": park.pk, "indicator_id": indicator.pk, "year": year}
+    if not staff:
+        return [
+            HistoryEntry(
+                when=approval.approved_on,
+                who="",
+                action=labels[S.APPROVED],
+                reason="",
+                changes=[],
+                note="",
+                status=labels[S.APPROVED],
+                year=approval.year,
+                value=approval.value,
+                source=approval.source,
+            )
+            for approval in reversed(approvals(approved_records(**lookup)))
+        ]
     records = list(
-        Observation.history.filter(park_id=park.pk, indicator_id=indicator.pk, year=year)
+        Observation.history.filter(**lookup)
         .select_related("history_user")
         .order_by("history_date", "history_id")
     )
-    labels = dict(S.choices)
     entries: list[HistoryEntry] = []
     previous = None
     for record in records:
@@ -509,6 +707,8 @@ def value_history(*, park: Park, indicator: Indicator, year: int) -> list[Histor
                 changes=changes,
                 note=record.note,
                 status=labels.get(record.status, record.status),
+                year=record.year,
+                value=record.value,
             )
         )
         previous = record

@@ -28,11 +28,14 @@ from entry.selectors import (
     S,
     Sheet,
     SheetRow,
+    is_staff_role,
     open_years,
     pending_years,
+    public_observation,
     roles_by_park,
     sheet_build,
     sheet_summaries,
+    staff_on,
     user_parks,
     value_history,
 )
@@ -76,6 +79,13 @@ def _require_readable(user, park: Park) -> None:
         raise PermissionDenied(_("您没有查看“%(park)s”数据的权限") % {"park": park.name_zh})
 
 
+def _roles(user, park: Park) -> set[str]:
+    """The user's roles on the park (directly or through a park it is a zone of; all for administrators).
+    An entry or reviewer role makes them staff of it (``is_staff_role``): they see every value; other
+    readers see approved values only."""
+    return roles_by_park(user, [park])[park.pk]
+
+
 # --- The inbox: what is waiting for whom -------------------------------------------------------------
 
 
@@ -83,20 +93,22 @@ def _require_readable(user, park: Park) -> None:
 def inbox(request: HttpRequest) -> HttpResponse:
     parks = user_parks(request.user)
     roles = roles_by_park(request.user, parks)
-    opened, pending = open_years(parks), pending_years(parks)
+    readers = {pk for pk, held in roles.items() if not is_staff_role(held)}
+    opened, pending = open_years(parks), pending_years([p for p in parks if p.pk not in readers])
     pairs = sorted(
-        {(park, year) for park in parks for year in set(opened[park.pk]) | pending[park.pk]},
+        {(park, year) for park in parks for year in set(opened[park.pk]) | pending.get(park.pk, set())},
         key=lambda pair: (-pair[1], pair[0].code),
     )
-    summaries = [s for s in sheet_summaries(pairs) if s.total]
+    summaries = [s for s in sheet_summaries(pairs, readers=readers) if s.total]
     for summary in summaries:
         held = roles[summary.park.pk]
         summary.can_enter = "entry" in held
         summary.can_review = "reviewer" in held
+        summary.reader = summary.park.pk in readers  # approved values only: nothing waits for them
         summary.waiting_for = []
-        if summary.to_enter and summary.is_open:
+        if summary.to_enter and summary.is_open and not summary.reader:
             summary.waiting_for.append((_("待填报员填报"), "missing"))
-        if summary.to_review:
+        if summary.to_review and not summary.reader:
             summary.waiting_for.append((_("待审核员审核"), "submitted"))
     counters = {
         "entry": sum(s.to_enter for s in summaries if s.can_enter and s.is_open),
@@ -223,14 +235,15 @@ class _Rollback(Exception):
 def sheet(request: HttpRequest, park: str, year: int) -> HttpResponse:
     park = _park(park)
     _require_readable(request.user, park)
-    data_sheet = sheet_build(park=park, year=year)
-    entering = can_enter(request.user, park)
+    roles = _roles(request.user, park)
+    entering, staff = "entry" in roles, is_staff_role(roles)
+    if request.method == "POST" and not entering:
+        raise PermissionDenied(_("您不是“%(park)s”的填报员") % {"park": park.name_zh})
+    data_sheet = sheet_build(park=park, year=year, staff=staff)
     errors: dict[str, list[str]] = {}
     posted = None
     status = 200
     if request.method == "POST":
-        if not entering:
-            raise PermissionDenied(_("您不是“%(park)s”的填报员") % {"park": park.name_zh})
         action = request.POST.get("action", "save")
         entries, targets, posted, errors = _read_sheet_post(request, data_sheet)
         if entries:
@@ -275,7 +288,8 @@ def sheet(request: HttpRequest, park: str, year: int) -> HttpResponse:
             "park": park,
             "year": year,
             "can_enter": entering and not data_sheet.is_future,
-            "can_review": can_review(request.user, park),
+            "can_review": "reviewer" in roles,
+            "staff": staff,
             "counts": data_sheet.counts,
             "error_summary": _error_summary(data_sheet, errors),
             "days_left": (data_sheet.deadline - today).days if data_sheet.deadline else None,
@@ -395,19 +409,16 @@ def value(request: HttpRequest, park: str, year: int, indicator: str) -> HttpRes
     park = _park(park)
     _require_readable(request.user, park)
     indicator = get_object_or_404(Indicator.objects.select_related("unit"), code=indicator)
-    obs = (
-        Observation.objects.filter(park=park, indicator=indicator, year=year)
-        .select_related("entered_by", "reviewed_by")
-        .first()
-    )
-    history = value_history(park=park, indicator=indicator, year=year)
+    roles = _roles(request.user, park)
+    staff = is_staff_role(roles)
+    obs = Observation.objects.filter(park=park, indicator=indicator, year=year)
+    obs = obs.select_related("entered_by", "reviewed_by").first() if staff else obs.first()
+    if not staff and obs is not None:
+        obs = public_observation(obs)  # the approved value in force, or nothing
+    history = value_history(park=park, indicator=indicator, year=year, staff=staff)
     if obs is None and not history:
         raise Http404(_("没有这个数值"))
-    may_revise = (
-        obs is not None
-        and obs.status == S.APPROVED
-        and (can_enter(request.user, park) or can_review(request.user, park))
-    )
+    may_revise = obs is not None and obs.status == S.APPROVED and staff
     form = None
     status = 200
     if may_revise:
@@ -445,6 +456,8 @@ def value(request: HttpRequest, park: str, year: int, indicator: str) -> HttpRes
             "value_text": decimal_str(obs.value) if obs else "",
             "previous_text": decimal_str(obs.previous_approved_value) if obs else "",
             "history": history,
+            "staff": staff,
+            "approved": history[0] if history and not staff else None,
             "form": form,
         },
         status=status,
@@ -544,6 +557,10 @@ def _year_param(request) -> int | None:
 def export(request: HttpRequest, park: str, year: int) -> HttpResponse:
     park = _park(park)
     _require_readable(request.user, park)
+    if not staff_on(request.user, park):
+        # The exports write every value, drafts and notes included; readers use the API's exports
+        # (approved values only).
+        raise PermissionDenied(_("只有“%(park)s”的填报员、审核员可以导出报表") % {"park": park.name_zh})
     layout = request.GET.get("layout", "plan")
     data_sheet = sheet_build(park=park, year=year, with_checks=False)
     if layout == "csv":
@@ -605,10 +622,11 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.is_authenticated:
         parks = user_parks(user)
         roles = roles_by_park(user, parks)
+        readers = {pk for pk, held in roles.items() if not is_staff_role(held)}
         years = open_years(parks)
         pairs = [(park, year) for park in parks for year in years[park.pk]]
         today = timezone.localdate()
-        for summary in sheet_summaries(pairs):
+        for summary in sheet_summaries(pairs, readers=readers):
             if not summary.total:
                 continue  # a plan without numeric indicators asks for nothing
             held = roles[summary.park.pk]
@@ -617,6 +635,7 @@ def home(request: HttpRequest) -> HttpResponse:
                     "summary": summary,
                     "can_enter": "entry" in held,
                     "can_review": "reviewer" in held,
+                    "reader": summary.park.pk in readers,  # not staff: approved values only
                     "filled": summary.total - summary.counts["missing"],
                     "missing_shown": summary.missing_names[:MISSING_SHOWN],
                     "missing_more": max(0, len(summary.missing_names) - MISSING_SHOWN),

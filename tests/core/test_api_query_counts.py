@@ -51,16 +51,21 @@ def _indicators(n=10):
 
 
 def _observations(n=20):
+    """Approved values (every reader sees them) and as many drafts (the staff's)."""
     yuxi = Park.objects.get(code="yuxi-hitech")
     for i, indicator in enumerate(Indicator.objects.order_by("code")[:n]):
-        Observation.objects.create(
-            park=yuxi, indicator=indicator, year=2021, value=Decimal(i + 1), status="draft"
-        )
+        for year, status in ((2021, "approved"), (2022, "draft")):
+            Observation.objects.create(
+                park=yuxi, indicator=indicator, year=year, value=Decimal(i + 1), status=status
+            )
 
 
 def _history(n=10):
+    """Changes of the approved value (each one an approval a viewer sees) and of its note."""
     obs = Observation.objects.get(park__code="yuxi-hitech", indicator__code="gdp-incl-tobacco", year=2020)
     for i in range(n):
+        obs.value += 1
+        obs.save()
         obs.note = f"第 {i} 次修改"
         obs.save()
 

@@ -28,7 +28,7 @@ def test_observation_values_are_exact_strings(client_for):
 
 def test_observation_filters_year_range_status_and_ordering(client_for, yuxi):
     observation(yuxi, "gdp-incl-tobacco", 2021, "560")
-    client = client_for("viewer")
+    client = client_for("staff")  # drafts are for the park's staff (viewers: tests/entry/test_visibility.py)
     in_range = client.get(URL, {"park": "yuxi-hitech", "year_min": 2016, "year_max": 2021}).json()
     assert {o["year"] for o in in_range["results"]} == {2020, 2021}
     drafts = client.get(URL, {"park": "yuxi-hitech", "status": "draft"}).json()
@@ -51,9 +51,12 @@ def test_zone_values_are_readable_by_the_parks_roles(client_for, yuxi):
     from parks.models import Park
 
     zone = Park.objects.get(code="yuxi-hitech-hongta")
-    observation(zone, "main-business-revenue", 2022, "310.5")
+    observation(zone, "main-business-revenue", 2022, "310.5", status="approved")
+    observation(zone, "main-business-revenue", 2023, "320")  # a draft: for the staff of the park only
     body = client_for("viewer").get(URL, {"park": "yuxi-hitech-hongta"}).json()
     assert [o["value"] for o in body["results"]] == ["310.5"]
+    body = client_for("staff").get(URL, {"park": "yuxi-hitech-hongta"}).json()
+    assert [o["value"] for o in body["results"]] == ["310.5", "320"]
 
 
 def test_staff_create_a_draft_from_a_json_number_without_float_noise(client_for):
@@ -285,9 +288,11 @@ def test_messages_are_english_with_accept_language_en(client_for, yuxi):
         format="json",
     ).json()
     assert invalid["message"] == "A valid integer is required."
+    # A viewer sees approved values only (the draft is 404 for them): refused on an approved one.
+    approved = Observation.objects.get(park=yuxi, indicator__code="gdp-incl-tobacco", year=2020)
     viewer = client_for("viewer", HTTP_ACCEPT_LANGUAGE="en")
-    refused = viewer.post(f"{URL}{obs.pk}/submit/", {}, format="json").json()
+    refused = viewer.post(f"{URL}{approved.pk}/submit/", {}, format="json").json()
     assert refused["message"] == "You are not a data-entry clerk of “玉溪高新技术产业开发区”"
-    assert client_for("viewer").post(f"{URL}{obs.pk}/submit/", {}, format="json").json()["message"] == (
+    assert client_for("viewer").post(f"{URL}{approved.pk}/submit/", {}, format="json").json()["message"] == (
         "您不是“玉溪高新技术产业开发区”的填报员"
     )
