@@ -15,6 +15,7 @@ import pandas as pd
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from indicators.models import Indicator, Observation
+from indicators.selectors import approvals, approved_records
 from parks import selectors as parks_selectors
 from parks.models import Park
 from plans.models import Plan, PlanIndicator, Target
@@ -240,23 +241,24 @@ def approved_history(observations: Iterable[Observation]) -> dict[int, list[dict
     source}, …]} (one query). Only the records in which a value is approved are read (never a draft's,
     a submitted or a returned value's); a record starts an approval when its value differs from the
     approved value before it, so a change of note, a withdrawn revision or a revision approved unchanged
-    is no new approval. (The rule of ``entry.selectors.approvals``, which dashboards may not import.)"""
+    is no new approval. (``indicators.selectors.approvals``, grouped by year.)"""
     ids = [o.pk for o in observations]
     found: dict[int, list[dict]] = {}
     if not ids:
         return found
-    records = (
-        Observation.history.filter(id__in=ids, status=Observation.Status.APPROVED)
-        .exclude(history_type="-")
-        .order_by("history_date", "history_id")
-        .values_list("year", "value", "history_date", "source")
-    )
-    for year, value, when, source in records:
-        approvals = found.setdefault(year, [])
-        if approvals and approvals[-1]["value"] == value:
-            approvals[-1]["source"] = source
-        else:
-            approvals.append({"year": year, "value": value, "approved_on": when, "source": source})
+    by_value: dict[int, list] = {}
+    for record in approved_records(id__in=ids):
+        by_value.setdefault(record.id, []).append(record)
+    for records in by_value.values():
+        for approval in approvals(records):
+            found.setdefault(approval.year, []).append(
+                {
+                    "year": approval.year,
+                    "value": approval.value,
+                    "approved_on": approval.approved_on,
+                    "source": approval.source,
+                }
+            )
     return found
 
 

@@ -3,7 +3,7 @@
 Observation writes go through entry.services only; this module validates input, checks who may
 act before reading the body, and maps the workflow's refusals to the common error body.
 
-Reads follow the rule of ``entry.selectors``: the staff of a park (填报员, 审核员, administrators) read
+Reads follow the rule of ``indicators.selectors``: the staff of a park (填报员, 审核员, administrators) read
 every value of it, its notes, reasons, comments and names; every other reader (a viewer, a region
 official) reads only values with an approved value in force, as approved (during a revision: the
 previously approved value), without note, reason, comment, version or names, and of their history
@@ -24,16 +24,16 @@ from rest_framework.response import Response
 
 from core.api.formats import ApiViewMixin, Column, DecimalString, decimal_text
 from entry import services as workflow
-from entry.selectors import (
+from entry.selectors import S
+from indicators.models import YEAR_MAX, YEAR_MIN, Indicator, Observation
+from indicators.selectors import (
     Approval,
-    S,
     approvals,
     approved_records,
     counted_value,
     for_reader,
     staff_park_ids,
 )
-from indicators.models import YEAR_MAX, YEAR_MIN, Indicator, Observation
 from parks.api import park_ids_for, restrict_to_parks
 from parks.models import Park
 from parks.permissions import can_enter, can_review

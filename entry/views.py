@@ -28,14 +28,11 @@ from entry.selectors import (
     S,
     Sheet,
     SheetRow,
-    is_staff_role,
     open_years,
     pending_years,
-    public_observation,
     roles_by_park,
     sheet_build,
     sheet_summaries,
-    staff_on,
     user_parks,
     value_history,
 )
@@ -57,6 +54,7 @@ from entry.uploads import (
     upload_preview,
 )
 from indicators.models import Indicator, Observation
+from indicators.selectors import is_staff_role, public_observation, staff_on
 from indicators.units import UnitConversionError
 from parks.models import Park
 from parks.permissions import can_enter, can_review, is_admin, public_or_readable_parks, readable_parks

@@ -18,6 +18,7 @@ from core.errors import DomainError, Invalid, NotAllowed
 from core.export import excel_number
 from core.forms import UploadForm
 from indicators.models import Indicator, Observation, Unit
+from indicators.selectors import public_observation, staff_park_ids
 from parks.permissions import public_or_readable_parks, readable_parks
 from parks.selectors import can_read
 from plans.excel import BLANK_MARKS, write_long_xlsx
@@ -397,7 +398,7 @@ def plan_export(request: HttpRequest, code: str) -> HttpResponse:
     plan = _readable_plan(request, code)
     if request.GET.get("layout") == "long":
         readable = set(readable_parks(request.user).values_list("pk", flat=True))
-        body = write_long_xlsx(plan_actual_records(plan, readable))
+        body = write_long_xlsx(plan_actual_records(plan, readable, staff_ids=staff_park_ids(request.user)))
         filename = f"{plan.code}-actuals.xlsx"
     else:
         body, filename = plan_table_workbook(plan), f"{plan.code}.xlsx"
@@ -406,7 +407,10 @@ def plan_export(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
-def plan_actual_records(plan: Plan, park_ids: set[int]) -> list[list]:
+def plan_actual_records(plan: Plan, park_ids: set[int], *, staff_ids: set[int] | None) -> list[list]:
+    """The actuals of the plan's indicators for ``park_ids``: every value of the parks the reader is
+    staff of (``staff_ids``, None: all), elsewhere only the approved value in force, without notes
+    (``indicators.selectors.public_observation``)."""
     rows = plan.plan_indicators.select_related("indicator__unit", "park", "plan__park").order_by("order")
     wanted = {}
     for pi in rows:
@@ -421,6 +425,10 @@ def plan_actual_records(plan: Plan, park_ids: set[int]) -> list[list]:
     ).order_by("year")
     by_key: dict[tuple[int, int], list[Observation]] = {}
     for obs in observations:
+        if staff_ids is not None and obs.park_id not in staff_ids:
+            obs = public_observation(obs)
+            if obs is None:
+                continue
         by_key.setdefault((obs.park_id, obs.indicator_id), []).append(obs)
     records = []
     for key, (park, pi) in wanted.items():

@@ -32,7 +32,6 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from entry.models import ReportingPeriod
-from entry.selectors import approvals, approved_records
 from entry.services import (
     EntryRow,
     observation_approve,
@@ -42,6 +41,7 @@ from entry.services import (
     observation_submit,
 )
 from indicators.models import Indicator, Observation
+from indicators.selectors import approvals, approved_records
 from parks.models import Park, ParkRole, RegionScope
 from progress.services import progress_recompute
 from tests.entry.factories import user_with_role
@@ -490,3 +490,19 @@ def test_progress_reads_approved_values_only(people, values, role):
     assert_nothing_hidden(text(response))
     actuals = {row["indicator"]: row["actual"] for row in response.json()["results"]}
     assert actuals["gdp-incl-tobacco"] == pytest.approx(611.11)
+
+
+@pytest.mark.parametrize("role", READERS + STAFF)
+def test_the_plans_long_export_shows_readers_approved_values_only(people, values, role):
+    response = web(people, role).get("/plans/yuxi-14th-fyp/export/?layout=long")
+    assert response.status_code == 200
+    rows = {(r["指标"], r["年份"]): r for r in xlsx_rows(response) if r["园区"] == PARK}
+    gdp, budget = rows[("gdp-incl-tobacco", YEAR)], rows[("general-public-budget-revenue", YEAR)]
+    if role in READERS:
+        assert_nothing_hidden(xlsx_text(response))
+        assert (gdp["数值"], budget["数值"]) == (611.11, 6.61)  # the approved values in force
+        assert ("fixed-asset-investment", YEAR) not in rows  # never approved
+        assert {r["状态"] for r in rows.values()} == {"已审核"}
+    else:
+        assert (gdp["数值"], gdp["备注"], gdp["状态"]) == (653.29, SECRET_NOTE, "草稿")
+        assert rows[("fixed-asset-investment", YEAR)]["状态"] == "已退回"
