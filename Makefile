@@ -50,6 +50,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/dashboards.py
 	$(BIN)/python benchmarks/api.py
 	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/uploads.py
 	@case "$$DATABASE_URL" in postgres*) $(BIN)/python benchmarks/recompute.py ;; \
 	  *) echo "benchmarks/recompute.py skipped: set DATABASE_URL to a PostgreSQL server" ;; esac
 

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
+from core import xlsx
 from core.export import restore_text
 from core.numbers import parse_number
 from indicators.models import YEAR_MAX, YEAR_MIN, Indicator, IndicatorAlias, Unit
@@ -71,7 +74,8 @@ class ImportResult:
 
 def read_table(path: Path) -> list[dict[str, str]]:
     """Rows of the file as dicts keyed by canonical column names. Formulas are never evaluated:
-    XLSX cells give their stored values."""
+    XLSX cells give their stored values. At most core.xlsx.MAX_ROWS rows below the header: the
+    reading stops there and the file is refused."""
     data = path.read_bytes()
     if data[:4] == b"PK\x03\x04":
         rows = _xlsx_rows(data)
@@ -81,13 +85,19 @@ def read_table(path: Path) -> list[dict[str, str]]:
         except UnicodeDecodeError as exc:
             raise ImportFileError("文件不是 UTF-8 编码的 CSV，也不是 XLSX 表格") from exc
         # Our CSV exports write text such as "=1+1" as "'=1+1" (formula injection): read it back as written.
-        rows = [[restore_text(cell) for cell in row] for row in csv.reader(io.StringIO(text))]
+        rows = []
+        for row in csv.reader(io.StringIO(text)):
+            rows.append([restore_text(cell) for cell in row])
+            if len(rows) > xlsx.MAX_ROWS + 1:
+                break  # refused below: the rest is never parsed
     if not rows:
         raise ImportFileError("文件为空")
     header = [HEADERS.get(str(h or "").strip().lower(), HEADERS.get(str(h or "").strip())) for h in rows[0]]
     missing = [FIELD_LABELS[c] + f"（{c}）" for c in REQUIRED if c not in header]
     if missing:
         raise ImportFileError(f"缺少必需的列：{'、'.join(missing)}")
+    if len(rows) - 1 > xlsx.MAX_ROWS:
+        raise ImportFileError(_("文件超过 %(max)s 行，请拆分后上传") % {"max": xlsx.MAX_ROWS})
     records = []
     for cells in rows[1:]:
         record = {
@@ -100,16 +110,12 @@ def read_table(path: Path) -> list[dict[str, str]]:
 
 
 def _xlsx_rows(data: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
+    """The first worksheet's rows, read streamed after core.xlsx's limits (size, zip, declared and
+    counted rows, columns and cells): a file past them is refused before it is parsed."""
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ImportFileError("无法读取 XLSX 文件（文件损坏或不是表格）") from exc
-    sheet = workbook.worksheets[0]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    return rows
+        return xlsx.load_first_sheet_values(data)
+    except xlsx.WorkbookError as exc:
+        raise ImportFileError(str(exc)) from exc
 
 
 class _Resolver:

@@ -7,8 +7,10 @@ rows, a category printed as a row of its own ("一、经济发展"), the unit in
 header ("2025年（亿元）"), inside the name ("地区生产总值（亿元，含烟）") or in a "单位：亿元" line above
 the table, "—" for no value, and cells formatted as percentages.
 
-Formulas are never evaluated: a cell gives the value Excel stored with it. Workbooks are loaded whole
-(openpyxl's read-only mode does not expose merged ranges), so their size is limited first.
+Formulas are never evaluated: a cell gives the value Excel stored with it. Workbooks are read by
+core.xlsx.load_grid_workbook: size, zip, declared and counted rows, columns and cells are checked before
+openpyxl parses anything, then the sheets are streamed (read-only) and merged ranges come from the
+sheet's own XML.
 """
 
 from __future__ import annotations
@@ -180,7 +182,8 @@ def _header_roles(cells: list[Any]) -> dict[str, Any] | None:
 def read_plan_tables(data: bytes, *, unit_symbols: Iterable[str]) -> list[PlanTable]:
     """The indicator tables of a workbook, one per worksheet that has one.
 
-    Raises WorkbookError when the file is not a readable workbook or no worksheet has a table.
+    Raises WorkbookError when the file is not a readable workbook, is past core.xlsx's limits (with a
+    message naming the sheet and the limit) or no worksheet has a table.
     """
     symbols = set(unit_symbols)
     tables = []
