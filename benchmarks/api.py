@@ -54,14 +54,14 @@ TRIVIAL_PATH = "/bench/trivial/"
 TRIVIAL_DRF_PATH = "/bench/trivial-drf/"
 PREPARE = """
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
-from parks.models import Park, ParkRole
+from parks.models import ApiToken, Park, ParkRole
 from progress.services import progress_recompute
 
 user, _ = get_user_model().objects.get_or_create(username="bench-viewer")
 ParkRole.objects.get_or_create(user=user, park=Park.objects.get(code="{park}"), role="viewer")
 progress_recompute()
-print(Token.objects.get_or_create(user=user)[0].key)
+ApiToken.objects.filter(user=user, name="benchmark").delete()
+print(ApiToken.objects.create(user=user, name="benchmark")[1])
 """
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.utils import timezone
 
-from .models import Park, ParkRole, RegionScope
+from .models import ApiToken, Park, ParkRole, RegionScope
 
 
 class ZoneInline(admin.TabularInline):
@@ -51,3 +52,33 @@ class RegionScopeAdmin(admin.ModelAdmin):
     list_filter = ("province",)
     search_fields = ("user__username", "province", "prefecture")
     autocomplete_fields = ("user",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """REST API tokens: who holds one, for which client, its prefix, when it was made and when it expires.
+    Never the secret (the database does not have it) nor its hash. Tokens are created with
+    ``manage.py api_token create`` (the only place a secret is shown, once); here they can only be looked
+    at and deleted, which revokes them."""
+
+    list_display = ("user", "name", "prefix", "created", "expiry", "is_expired")
+    list_filter = ("created", "expiry")
+    search_fields = ("user__username", "name", "token_key")
+    list_select_related = ("user",)
+    fields = ("user", "name", "prefix", "created", "expiry")
+    readonly_fields = fields
+    ordering = ("user__username", "created")
+
+    @admin.display(description="令牌前缀", ordering="token_key")
+    def prefix(self, token: ApiToken) -> str:
+        return f"{token.token_key}…"
+
+    @admin.display(description="已过期", boolean=True)
+    def is_expired(self, token: ApiToken) -> bool:
+        return token.expiry <= timezone.now()
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 
 class Park(models.Model):
@@ -126,3 +128,40 @@ class RegionScope(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.province}{self.prefecture}"
+
+
+class ApiToken(AbstractAuthToken):
+    """A REST API token (django-rest-knox's token, KNOX_TOKEN_MODEL): the database holds a SHA-512 hash of
+    the secret (``digest``) and its first characters (``token_key``, to find and tell tokens apart),
+    never the secret, which is shown once when the token is created (``manage.py api_token create``).
+    Every token expires; a user may hold several, one per client (``name``); revoking deletes the row.
+
+    The primary key is a plain number, not knox's digest, so admin links and logs never carry the hash.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True, editable=False)
+    token_key = models.CharField(
+        "令牌前缀",
+        max_length=CONSTANTS.MAXIMUM_TOKEN_PREFIX_LENGTH + CONSTANTS.TOKEN_KEY_LENGTH,
+        db_index=True,
+        editable=False,
+    )
+    # knox reads a user's tokens as ``user.auth_token_set``.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        on_delete=models.CASCADE,
+        related_name="auth_token_set",
+    )
+    name = models.CharField("客户端", max_length=64, blank=True)
+    created = models.DateTimeField("创建时间", auto_now_add=True)
+    expiry = models.DateTimeField("到期时间")  # required: no token lives for ever
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+        ordering = ["user", "created"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.name or '-'} · {self.token_key}…"

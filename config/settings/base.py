@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything that differs comes from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -33,7 +34,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -217,7 +218,7 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     # Token first, so an anonymous request is answered 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "parks.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -233,11 +234,23 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# API tokens (django-rest-knox, parks.ApiToken): stored hashed, each with an expiry, several per user
+# (one per client), revoked by deleting them; `manage.py api_token` creates, lists and revokes them.
+# Clients keep sending "Authorization: Token <key>".
+KNOX_TOKEN_MODEL = "parks.ApiToken"
+API_TOKEN_TTL_DAYS = int(os.environ.get("API_TOKEN_TTL_DAYS", "90"))
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "ParkTrack API",
     "DESCRIPTION": (
         "园区规划指标监测平台 — indicators, plans, targets, actuals and progress.\n\n"
-        "- 认证：令牌（`Authorization: Token <key>`，在管理后台或 `manage.py api_token create <user>` 生成）"
+        "- 认证：令牌（请求头 `Authorization: Token <key>`，由管理员用 "
+        "`manage.py api_token create <user> --name <客户端>` 生成，密钥只显示这一次；"
+        f"默认 {API_TOKEN_TTL_DAYS} 天后到期，到期或被作废的令牌返回 401）"
         "或浏览器会话。未认证的写请求返回 401；已认证但无权返回 403；看不到的对象返回 404。\n"
         "- 公开园区的规划、目标与进度可匿名读取（匿名请求限流 60 次/分钟）；实际值只对有权查看的用户开放。\n"
         "- 园区、规划、指标用稳定的代码寻址（如 `yuxi-hitech`、`yuxi-14th-fyp`、`gdp-incl-tobacco`）。\n"

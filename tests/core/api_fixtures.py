@@ -14,11 +14,10 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from indicators.models import Indicator, Observation
-from parks.models import Park, ParkRole, RegionScope
+from parks.models import ApiToken, Park, ParkRole, RegionScope
 from progress.services import progress_recompute
 
 PARK = "yuxi-hitech"  # public (is_public), with zones
@@ -74,10 +73,12 @@ def official(db):
 
 
 def token_client(user=None, **headers) -> APIClient:
+    """An API client sending ``Authorization: Token <secret>`` of a new API token of ``user`` (none for
+    None); the token expires after API_TOKEN_TTL_DAYS like any other."""
     client = APIClient(**headers)
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _token, secret = ApiToken.objects.create(user=user, name="tests")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     return client
 
 

@@ -12,13 +12,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from entry.models import ReportingPeriod
 from entry.services import observation_approve, observation_revise, observation_save_draft, observation_submit
 from indicators.models import Indicator, Observation
 from parks.models import Park, ParkRole
+from tests.core.api_fixtures import token_client
 from tests.entry.factories import approved, snapshot, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -58,9 +58,7 @@ def sheet_post(values: dict[str, str], notes: dict[str, str] | None = None, acti
 
 
 def api_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
+    return token_client(user)
 
 
 def observations_2023() -> int:

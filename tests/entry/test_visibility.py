@@ -28,7 +28,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse, reverse_lazy
 from openpyxl import load_workbook
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from entry.models import ReportingPeriod
@@ -44,6 +43,7 @@ from indicators.models import Indicator, Observation
 from indicators.selectors import approvals, approved_records
 from parks.models import Park, ParkRole, RegionScope
 from progress.services import progress_recompute
+from tests.core.api_fixtures import token_client
 from tests.entry.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -134,11 +134,7 @@ def web(people, role: str) -> Client:
 
 
 def api(people, role: str) -> APIClient:
-    client = APIClient()
-    if people[role] is not None:
-        token, _ = Token.objects.get_or_create(user=people[role])
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
+    return token_client(people[role])
 
 
 def text(response) -> str:
