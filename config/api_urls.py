@@ -1,13 +1,14 @@
 """REST API under /api/: version 1 under /api/v1/, the OpenAPI schema and its documentation pages.
 
-Swagger UI and ReDoc are served from our own static files (drf-spectacular-sidecar), never a CDN.
+Swagger UI and ReDoc are served from our own static files (drf-spectacular-sidecar and core/static/core/,
+core/api/docs.py), never a CDN, with no inline script (the CSP runs our own files only).
 """
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from core.api.docs import LocalRedocView
+from core.api.docs import LocalRedocView, LocalSwaggerView
 from entry.api import ObservationViewSet
 from indicators.api import CategoryViewSet, IndicatorViewSet, UnitViewSet
 from parks.api import ParkViewSet
@@ -31,6 +32,6 @@ router.register("progress", ProgressViewSet, basename="progress")
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
+    path("schema/swagger-ui/", LocalSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
     path("schema/redoc/", LocalRedocView.as_view(url_name="api:schema"), name="redoc"),
 ]

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config.health import healthz
+from core.api.errors import error_page
 from entry.views import home
 
 urlpatterns = [
@@ -17,3 +18,9 @@ urlpatterns = [
     path("dashboards/", include("dashboards.urls")),
     path("", home, name="home"),
 ]
+
+# Under /api/ the API's JSON error body (core.api.errors), Django's pages elsewhere.
+handler400 = error_page(400)
+handler403 = error_page(403)
+handler404 = error_page(404)
+handler500 = error_page(500)

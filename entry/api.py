@@ -13,8 +13,12 @@ may not see is 404 for every action, as for a park they may not read.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import django_filters
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import gettext_noop
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -22,10 +26,12 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from core.api.formats import ApiViewMixin, Column, DecimalString, decimal_text
+from core.api.filters import FilterSet, IntegerFilter, MultipleChoiceFilter, OrderingFilter
+from core.api.formats import ApiViewMixin, Column, DecimalString, PlainText, decimal_text
+from core.errors import NotFound, error_item
 from entry import services as workflow
 from entry.selectors import S
-from indicators.models import YEAR_MAX, YEAR_MIN, Indicator, Observation
+from indicators.models import YEAR_MIN, Indicator, Observation
 from indicators.selectors import (
     Approval,
     approvals,
@@ -34,7 +40,7 @@ from indicators.selectors import (
     for_reader,
     staff_park_ids,
 )
-from parks.api import park_ids_for, restrict_to_parks
+from parks.api import park_ids_for, restrict_to_parks, visible_park_ids
 from parks.models import Park
 from parks.permissions import can_enter, can_review
 
@@ -169,21 +175,36 @@ def _version_field(*, required: bool):
     )
 
 
-class ObservationCreateSerializer(serializers.Serializer):
+class EntryYear:
+    # The year of a value written: from 1949 to this year, the workflow's rule, said by the field and
+    # so by the schema (the bound moves on 1 January, as the workflow's does).
+
+    def get_fields(self):
+        year = serializers.IntegerField(
+            min_value=YEAR_MIN, max_value=timezone.localdate().year, help_text="1949 年至今年"
+        )
+        fields = {}
+        for name, field in super().get_fields().items():
+            fields[name] = field
+            if name == "indicator":
+                fields["year"] = year
+        return fields
+
+
+class ObservationCreateSerializer(EntryYear, serializers.Serializer):
     park = serializers.SlugRelatedField(slug_field="code", queryset=Park.objects.all(), help_text="园区代码")
-    indicator = serializers.SlugRelatedField(
-        slug_field="code", queryset=Indicator.objects.select_related("unit"), help_text="指标代码"
+    indicator = serializers.CharField(
+        max_length=64, trim_whitespace=False, help_text="指标代码（未知的指标返回 404）"
     )
-    year = serializers.IntegerField(min_value=YEAR_MIN, max_value=YEAR_MAX)
     value = DecimalString(help_text='以指标的单位填写；字符串或数字，如 "522.8"')
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
-    source = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    note = PlainText(required=False, allow_blank=True, default="", max_length=5000, label=_l("备注"))
+    source = PlainText(required=False, allow_blank=True, default="", max_length=300, label=_l("来源"))
 
 
 class ObservationUpdateSerializer(serializers.Serializer):
     value = DecimalString()
-    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    source = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    note = PlainText(required=False, allow_blank=True, max_length=5000, label=_l("备注"))
+    source = PlainText(required=False, allow_blank=True, max_length=300, label=_l("来源"))
     version = _version_field(required=True)
 
 
@@ -196,23 +217,37 @@ class VersionSerializer(serializers.Serializer):
 
 
 class ReturnSerializer(VersionSerializer):
-    comment = serializers.CharField(max_length=5000, help_text="退回时必须填写的审核意见")
+    comment = PlainText(max_length=5000, label=_l("审核意见"), help_text="退回时必须填写的审核意见")
 
 
 class ReviseSerializer(serializers.Serializer):
     value = DecimalString()
-    reason = serializers.CharField(max_length=5000, help_text="修订已审核数值的原因（必填）")
-    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    reason = PlainText(max_length=5000, label=_l("修订原因"), help_text="修订已审核数值的原因（必填）")
+    note = PlainText(required=False, allow_blank=True, max_length=5000, label=_l("备注"))
     version = _version_field(required=True)
 
 
-class BulkRowSerializer(serializers.Serializer):
-    indicator = serializers.CharField(max_length=64, help_text="指标代码")
-    year = serializers.IntegerField(min_value=YEAR_MIN, max_value=YEAR_MAX)
+class BulkRowSerializer(EntryYear, serializers.Serializer):
+    indicator = serializers.CharField(
+        max_length=64, trim_whitespace=False, help_text="指标代码（未知的指标返回 404）"
+    )
     value = DecimalString()
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
-    source = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    note = PlainText(required=False, allow_blank=True, default="", max_length=5000, label=_l("备注"))
+    source = PlainText(required=False, allow_blank=True, default="", max_length=300, label=_l("来源"))
     version = _version_field(required=False)
+
+
+def unknown_indicator(code: str, *, row: int | None = None) -> dict:
+    return error_item("indicator", _("未知指标：%(code)s") % {"code": code}, row=row)
+
+
+def find_indicator(code: str) -> Indicator:
+    """The indicator a write names; an unknown one is 404 (naming it: the catalogue is public)."""
+    indicator = Indicator.objects.select_related("unit").filter(code=code).first()
+    if indicator is None:
+        error = unknown_indicator(code)
+        raise NotFound(error["message"], errors=[error])
+    return indicator
 
 
 class BulkSerializer(serializers.Serializer):
@@ -222,12 +257,22 @@ class BulkSerializer(serializers.Serializer):
     def validate(self, attrs):
         codes = {row["indicator"] for row in attrs["rows"]}
         indicators = {i.code: i for i in Indicator.objects.select_related("unit").filter(code__in=codes)}
+        unknown = [
+            unknown_indicator(row["indicator"], row=index)
+            for index, row in enumerate(attrs["rows"])
+            if row["indicator"] not in indicators
+        ]
+        if unknown:  # as for one value: a reference to nothing is 404, every such row named
+            message = (
+                unknown[0]["message"]
+                if len(unknown) == 1
+                else _("未知指标（共 %(n)s 处）") % {"n": len(unknown)}
+            )
+            raise NotFound(message, errors=unknown)
         errors, seen, problems = [], {}, False
         for index, row in enumerate(attrs["rows"]):
             error = {}
-            indicator = indicators.get(row["indicator"])
-            if indicator is None:
-                error["indicator"] = [_("未知指标：%(code)s") % {"code": row["indicator"]}]
+            indicator = indicators[row["indicator"]]
             key = (row["indicator"], row["year"])
             if key in seen:
                 error["year"] = [_("与第 %(row)s 行重复（同一指标同一年份）") % {"row": seen[key]}]
@@ -309,21 +354,21 @@ HISTORY_COLUMNS = [
 ]
 
 
-class ObservationFilter(django_filters.FilterSet):
+class ObservationFilter(FilterSet):
     park = django_filters.CharFilter(field_name="park__code", help_text="园区代码")
     indicator = django_filters.CharFilter(field_name="indicator__code", help_text="指标代码")
     category = django_filters.CharFilter(field_name="indicator__category__code", help_text="指标类别代码")
-    year = django_filters.NumberFilter(field_name="year")
-    year_min = django_filters.NumberFilter(field_name="year", lookup_expr="gte", help_text="起始年份（含）")
-    year_max = django_filters.NumberFilter(field_name="year", lookup_expr="lte", help_text="终止年份（含）")
+    year = IntegerFilter(field_name="year")
+    year_min = IntegerFilter(field_name="year", lookup_expr="gte", help_text="起始年份（含）")
+    year_max = IntegerFilter(field_name="year", lookup_expr="lte", help_text="终止年份（含）")
     # The status and the time the reader is shown (for values they are not staff of: approved, and
     # when the approved value was approved), so a filter or an order tells nothing more.
-    status = django_filters.MultipleChoiceFilter(
+    status = MultipleChoiceFilter(
         field_name="shown_status",
         choices=Observation.Status.choices,
         help_text="可重复：status=draft&status=submitted",
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(
             ("year", "year"),
             ("park__code", "park"),
@@ -377,6 +422,20 @@ class ObservationPermission(IsAuthenticated):
         if right is not None:
             require_right(request.user, obj.park, right)
         return True
+
+
+@contextmanager
+def judged_by_the_data():
+    """The workflow's refusal of a request the serializers (and so the schema) accept is a 409
+    conflict: the request is well formed, the data it meets refuses it (a rule of the indicator, such
+    as a share above 100 %; the plans in force; a closed reporting period; what the value's history
+    asks to explain; a stale version or a status). 400 stays for requests that do not match the schema.
+    Each error keeps its own code (``invalid``, ``period_closed``, ``conflict``)."""
+    try:
+        yield
+    except workflow.Invalid as exc:
+        errors = [{**item, "code": item.get("code") or exc.code} for item in exc.errors]
+        raise workflow.Conflict(exc.message, errors=errors) from exc
 
 
 def _observation_response(obs: Observation, *, created: bool = False) -> Response:
@@ -452,19 +511,29 @@ class ObservationViewSet(
         return for_reader(restrict_to_parks(queryset, park_ids_for(self, public=False)), self.staff_parks())
 
     def _precheck_park(self, request, right) -> None:
-        """Refuse (403) before validating the body when the named park exists and the user lacks the role."""
+        """The park a create or a bulk save names, checked before the body is validated. A park that
+        does not exist or that the user may not see is 404 with exactly the body of reading it
+        (GET /api/v1/parks/<code>/): nothing tells the two apart or names it. A park they see
+        without the role is 403."""
         code = request.data.get("park") if isinstance(request.data, dict) else None
-        if isinstance(code, str):
-            park = Park.objects.filter(code=code).first()
-            if park is not None:
-                require_right(request.user, park, right)
+        if not isinstance(code, str):
+            return  # not a code: validation says so
+        ids = visible_park_ids(request, public=True)
+        park = (
+            None
+            if "\x00" in code
+            else restrict_to_parks(Park.objects.all(), ids, "pk").filter(code=code).first()
+        )
+        if park is None:
+            raise exceptions.NotFound()
+        require_right(request.user, park, right)
 
     def create(self, request, *args, **kwargs):
         self._precheck_park(request, _ENTRY)
         data = ObservationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        park, indicator, year = values["park"], values["indicator"], values["year"]
+        park, indicator, year = values["park"], find_indicator(values["indicator"]), values["year"]
         require_right(request.user, park, _ENTRY)
         existing = Observation.objects.filter(park=park, indicator=indicator, year=year).values_list(
             "pk", flat=True
@@ -475,16 +544,17 @@ class ObservationViewSet(
                 % {"park": park.name_zh, "indicator": indicator.name_zh, "year": year, "id": existing[0]},
                 field="year",
             )
-        obs = workflow.observation_save_draft(
-            user=request.user,
-            park=park,
-            indicator=indicator,
-            year=year,
-            value=values["value"],
-            note=values["note"],
-            source=values["source"],
-            expected_version=0,
-        )
+        with judged_by_the_data():
+            obs = workflow.observation_save_draft(
+                user=request.user,
+                park=park,
+                indicator=indicator,
+                year=year,
+                value=values["value"],
+                note=values["note"],
+                source=values["source"],
+                expected_version=0,
+            )
         return _observation_response(obs, created=True)
 
     def update(self, request, *args, **kwargs):
@@ -495,16 +565,17 @@ class ObservationViewSet(
         data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        obs = workflow.observation_save_draft(
-            user=request.user,
-            park=obs.park,
-            indicator=obs.indicator,
-            year=obs.year,
-            value=values.get("value", obs.value),
-            note=values.get("note", obs.note),
-            source=values.get("source", ""),
-            expected_version=values.get("version"),
-        )
+        with judged_by_the_data():
+            obs = workflow.observation_save_draft(
+                user=request.user,
+                park=obs.park,
+                indicator=obs.indicator,
+                year=obs.year,
+                value=values.get("value", obs.value),
+                note=values.get("note", obs.note),
+                source=values.get("source", ""),
+                expected_version=values.get("version"),
+            )
         return _observation_response(obs)
 
     def partial_update(self, request, *args, **kwargs):
@@ -539,7 +610,8 @@ class ObservationViewSet(
             )
             for row in data.validated_data["rows"]
         ]
-        saved = workflow.observation_bulk_save(user=request.user, rows=rows)
+        with judged_by_the_data():
+            saved = workflow.observation_bulk_save(user=request.user, rows=rows)
         results = ObservationSerializer(saved, many=True, context={"staff_parks": {park.pk}}).data
         return Response({"count": len(saved), "results": results})
 
@@ -549,7 +621,10 @@ class ObservationViewSet(
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         version = values.pop("version", None)
-        obs = service(user=self.request.user, observation=obs, expected_version=version, **values, **extra)
+        with judged_by_the_data():
+            obs = service(
+                user=self.request.user, observation=obs, expected_version=version, **values, **extra
+            )
         return _observation_response(obs)
 
     @extend_schema(

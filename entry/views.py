@@ -53,7 +53,7 @@ from entry.uploads import (
     upload_commit,
     upload_preview,
 )
-from indicators.models import Indicator, Observation
+from indicators.models import YEAR_MAX, YEAR_MIN, Indicator, Observation
 from indicators.selectors import is_staff_role, public_observation, staff_on
 from indicators.units import UnitConversionError
 from parks.models import Park
@@ -68,8 +68,15 @@ WAITING_FILTERS = {
 }
 
 
-def _park(code: str) -> Park:
-    return get_object_or_404(Park, code=code)
+def _park(user, code: str) -> Park:
+    """The park of an entry page. One the user may not see (not public, none of their roles or regions)
+    is answered exactly like a park that does not exist, a 404 that names nothing, on every page and
+    for reads and writes alike: nobody learns which codes exist. Past that, a page their roles do not
+    open is a 403."""
+    park = public_or_readable_parks(user).filter(code=code).first()
+    if park is None:
+        raise Http404(_("没有这个园区"))
+    return park
 
 
 def _require_readable(user, park: Park) -> None:
@@ -231,7 +238,7 @@ class _Rollback(Exception):
 @login_required
 @require_http_methods(["GET", "POST"])
 def sheet(request: HttpRequest, park: str, year: int) -> HttpResponse:
-    park = _park(park)
+    park = _park(request.user, park)
     _require_readable(request.user, park)
     roles = _roles(request.user, park)
     entering, staff = "entry" in roles, is_staff_role(roles)
@@ -331,7 +338,7 @@ def _submit_sheet(request, data_sheet: Sheet) -> dict[str, list[str]]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, park: str, year: int) -> HttpResponse:
-    park = _park(park)
+    park = _park(request.user, park)
     if not can_review(request.user, park):
         raise PermissionDenied(_("您不是“%(park)s”的审核员") % {"park": park.name_zh})
     data_sheet = sheet_build(park=park, year=year)
@@ -404,7 +411,7 @@ def review(request: HttpRequest, park: str, year: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def value(request: HttpRequest, park: str, year: int, indicator: str) -> HttpResponse:
-    park = _park(park)
+    park = _park(request.user, park)
     _require_readable(request.user, park)
     indicator = get_object_or_404(Indicator.objects.select_related("unit"), code=indicator)
     roles = _roles(request.user, park)
@@ -472,7 +479,7 @@ def _session_key(park: Park) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, park: str) -> HttpResponse:
-    park = _park(park)
+    park = _park(request.user, park)
     if not can_enter(request.user, park):
         raise PermissionDenied(_("您不是“%(park)s”的填报员") % {"park": park.name_zh})
     year = _year_param(request)
@@ -520,7 +527,7 @@ def upload(request: HttpRequest, park: str) -> HttpResponse:
 @login_required
 @require_POST
 def upload_confirm(request: HttpRequest, park: str) -> HttpResponse:
-    park = _park(park)
+    park = _park(request.user, park)
     if not can_enter(request.user, park):
         raise PermissionDenied(_("您不是“%(park)s”的填报员") % {"park": park.name_zh})
     payload = request.session.pop(_session_key(park), None)
@@ -547,13 +554,15 @@ def upload_confirm(request: HttpRequest, park: str) -> HttpResponse:
 
 
 def _year_param(request) -> int | None:
+    """The year an upload is for, when the form names one a value can have (else none)."""
     text = request.POST.get("year") or request.GET.get("year") or ""
-    return int(text) if text.isdigit() else None
+    year = int(text) if text.isascii() and text.isdigit() and len(text) == 4 else None
+    return year if year is not None and YEAR_MIN <= year <= YEAR_MAX else None
 
 
 @login_required
 def export(request: HttpRequest, park: str, year: int) -> HttpResponse:
-    park = _park(park)
+    park = _park(request.user, park)
     _require_readable(request.user, park)
     if not staff_on(request.user, park):
         # The exports write every value, drafts and notes included; readers use the API's exports

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 
+from core.api.filters import FilterSet, OrderingFilter
 from core.api.formats import ApiViewMixin, Column, DecimalString
 from indicators.models import Category, Indicator, IndicatorAlias, Unit
 
@@ -70,12 +71,10 @@ class IndicatorSerializer(serializers.ModelSerializer):
         ]
 
 
-class IndicatorFilter(django_filters.FilterSet):
+class IndicatorFilter(FilterSet):
     category = django_filters.CharFilter(field_name="category__code", help_text="类别代码，如 economy")
     search = django_filters.CharFilter(method="filter_search", help_text="按中文名、英文名、代码或别名查找")
-    ordering = django_filters.OrderingFilter(
-        fields=(("code", "code"), ("name_zh", "name"), ("category__order", "category"))
-    )
+    ordering = OrderingFilter(fields=(("code", "code"), ("name_zh", "name"), ("category__order", "category")))
 
     class Meta:
         model = Indicator

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 
+from core.api.filters import BooleanFilter, FilterSet, OrderingFilter
 from core.api.formats import ApiViewMixin, Column, DecimalString
 from core.cache import entry_get, entry_set, request_generation
 from parks import selectors
@@ -126,12 +127,12 @@ class ParkSerializer(serializers.ModelSerializer):
         return ZoneSerializer(zones, many=True).data
 
 
-class ParkFilter(django_filters.FilterSet):
+class ParkFilter(FilterSet):
     parent = django_filters.CharFilter(field_name="parent__code", help_text="上级园区代码：列出它的直属片区")
-    top_level = django_filters.BooleanFilter(
+    top_level = BooleanFilter(
         field_name="parent", lookup_expr="isnull", help_text="true：只列园区本身；false：只列片区"
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(
             ("code", "code"),
             ("name_zh", "name"),

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import AllowAny
 
+from core.api.filters import FilterSet, IntegerFilter, OrderingFilter
 from core.api.formats import ApiViewMixin, Column, DecimalString
 from parks.api import park_ids_for, restrict_to_parks
 from plans.models import Milestone, Plan, PlanIndicator, Target
@@ -108,12 +109,10 @@ class PlanDetailSerializer(PlanSerializer):
         fields = [*PlanSerializer.Meta.fields, "plan_indicators"]
 
 
-class PlanFilter(django_filters.FilterSet):
+class PlanFilter(FilterSet):
     park = django_filters.CharFilter(field_name="park__code", help_text="园区代码")
-    active_in_year = django_filters.NumberFilter(
-        method="filter_active", help_text="规划期（起始年–终止年）包含该年"
-    )
-    ordering = django_filters.OrderingFilter(
+    active_in_year = IntegerFilter(method="filter_active", help_text="规划期（起始年–终止年）包含该年")
+    ordering = OrderingFilter(
         fields=(
             ("code", "code"),
             ("start_year", "start_year"),
@@ -221,13 +220,13 @@ class FlatTargetSerializer(serializers.ModelSerializer):
         ]
 
 
-class TargetFilter(django_filters.FilterSet):
+class TargetFilter(FilterSet):
     plan = django_filters.CharFilter(field_name="plan_indicator__plan__code", help_text="规划代码")
     park = django_filters.CharFilter(
         field_name="plan_indicator__plan__park__code", help_text="规划所属园区代码"
     )
     indicator = django_filters.CharFilter(field_name="plan_indicator__indicator__code", help_text="指标代码")
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(("year", "year"), ("plan_indicator__order", "order"), ("plan_indicator__plan__code", "plan"))
     )
 

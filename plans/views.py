@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -49,9 +49,11 @@ def _require_planner(user) -> None:
 
 
 def _readable_plan(request, code: str) -> Plan:
+    """A plan the user may read. One of a park they may not see is answered exactly like a plan that
+    does not exist (a 404 naming nothing), so nobody learns which plans exist."""
     plan = get_object_or_404(Plan.objects.select_related("park"), code=code)
     if not can_plan(request.user) and not can_read(request.user, plan.park_id, public=True):
-        raise PermissionDenied(_("您没有查看该规划的权限"))
+        raise Http404(_("没有这个规划"))
     return plan
 
 

@@ -20,6 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 
+from core.api.filters import FilterSet, IntegerFilter, MultipleChoiceFilter, OrderingFilter
 from core.api.formats import ApiViewMixin, Column, FiniteFloat
 from core.cache import cached_conditional_response
 from indicators.models import YEAR_MAX, YEAR_MIN, Indicator
@@ -167,20 +168,20 @@ PROGRESS_COLUMNS = [
 ]
 
 
-class ProgressFilter(django_filters.FilterSet):
+class ProgressFilter(FilterSet):
     park = django_filters.CharFilter(field_name="park__code", help_text="园区（或片区）代码")
     plan = django_filters.CharFilter(field_name="plan__code", help_text="规划代码")
     indicator = django_filters.CharFilter(field_name="plan_indicator__indicator__code", help_text="指标代码")
     category = django_filters.CharFilter(
         field_name="plan_indicator__indicator__category__code", help_text="目录中的类别代码，如 economy"
     )
-    year = django_filters.NumberFilter(field_name="year")
-    year_min = django_filters.NumberFilter(field_name="year", lookup_expr="gte", help_text="起始年份（含）")
-    year_max = django_filters.NumberFilter(field_name="year", lookup_expr="lte", help_text="终止年份（含）")
-    status = django_filters.MultipleChoiceFilter(
+    year = IntegerFilter(field_name="year")
+    year_min = IntegerFilter(field_name="year", lookup_expr="gte", help_text="起始年份（含）")
+    year_max = IntegerFilter(field_name="year", lookup_expr="lte", help_text="终止年份（含）")
+    status = MultipleChoiceFilter(
         choices=ProgressResult.Status.choices, help_text="可重复：status=lagging&status=severely_lagging"
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(
             ("year", "year"),
             ("plan_indicator__order", "order"),
@@ -197,8 +198,10 @@ class ProgressFilter(django_filters.FilterSet):
 
 
 class SummaryQuerySerializer(serializers.Serializer):
-    park = serializers.CharField(max_length=64, help_text="园区代码（必填）")
-    plan = serializers.CharField(max_length=64, required=False, help_text="只看这个规划")
+    park = serializers.CharField(max_length=64, trim_whitespace=False, help_text="园区代码（必填）")
+    plan = serializers.CharField(
+        max_length=64, required=False, trim_whitespace=False, help_text="只看这个规划"
+    )
     year = serializers.IntegerField(
         min_value=YEAR_MIN,
         max_value=YEAR_MAX,
@@ -238,7 +241,7 @@ SUMMARY_COLUMNS = [
 
 
 class RankingQuerySerializer(serializers.Serializer):
-    indicator = serializers.CharField(max_length=64, help_text="指标代码（必填）")
+    indicator = serializers.CharField(max_length=64, trim_whitespace=False, help_text="指标代码（必填）")
     year = serializers.IntegerField(min_value=YEAR_MIN, max_value=YEAR_MAX, help_text="年份（必填）")
     by = serializers.ChoiceField(
         choices=["completion_rate", "progress_index"],

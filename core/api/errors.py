@@ -8,17 +8,27 @@ Every 4xx, whatever the endpoint::
 ``code`` is stable for machines; ``message`` follows Accept-Language (Chinese by default, English with
 ``Accept-Language: en``); ``errors`` name the field (a dotted path for nested input) and, for bulk
 requests, the 0-based ``row``.
+
+Errors Django answers before or around DRF under /api/ have the same body: a path no route matches
+(``/api/v1/observations/0.5/``), a body over DATA_UPLOAD_MAX_MEMORY_SIZE (413), a 500
+(``handler404`` and the others in config/urls.py call ``error_page``), and an error a non-JSON
+renderer drew (``ApiErrorMiddleware``).
 """
 
 from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.template.defaultfilters import filesizeformat
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
@@ -65,6 +75,71 @@ def error_body(code: str, message: str, errors: list[dict] | None = None) -> dic
     return {"code": code, "message": message, "errors": errors or []}
 
 
+def too_large_message() -> str:
+    limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0).replace("\xa0", " ")
+    return _("请求体超过上限（%(limit)s）") % {"limit": limit}
+
+
+def is_api_path(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
+
+
+def _status_error(status: int, method: str = "") -> tuple[str, str]:
+    """The code and message of an error known only by its status (DRF's own wording where DRF has one,
+    so a 404 here reads exactly like a 404 of a view)."""
+    if status == 404:
+        return "not_found", str(exceptions.NotFound.default_detail)
+    if status == 403:
+        return "permission_denied", str(exceptions.PermissionDenied.default_detail)
+    if status == 405:
+        return "method_not_allowed", str(exceptions.MethodNotAllowed(method or "?").detail)
+    if status == 406:
+        return "not_acceptable", str(exceptions.NotAcceptable.default_detail)
+    if status == 413:
+        return "request_too_large", too_large_message()
+    if status == 415:
+        return "unsupported_media_type", str(exceptions.UnsupportedMediaType(method or "?").detail)
+    if status == 429:
+        return "throttled", str(exceptions.Throttled.default_detail)
+    if status >= 500:
+        return "server_error", _("服务器内部错误，请稍后重试")
+    return "bad_request", _("请求无效")
+
+
+def json_response(body: dict, status: int) -> JsonResponse:
+    """A body written as DRF's JSONRenderer writes it (UTF-8, compact)."""
+    return JsonResponse(
+        body, status=status, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")}
+    )
+
+
+def error_response(request, status: int) -> JsonResponse:
+    """The error body for ``status`` as JSON, its message in the request's language (Accept-Language)."""
+    with translation.override(translation.get_language_from_request(request)):
+        code, message = _status_error(status, request.method)
+        return json_response(error_body(code, message), status)
+
+
+def error_page(status: int):
+    """A handler for config/urls.py: the error body under /api/, Django's page elsewhere."""
+    page = {
+        400: defaults.bad_request,
+        403: defaults.permission_denied,
+        404: defaults.page_not_found,
+        500: defaults.server_error,
+    }[status]
+
+    def handler(request, exception=None):
+        if is_api_path(request.path_info):
+            if isinstance(exception, RequestDataTooBig):
+                return error_response(request, 413)
+            return error_response(request, status)
+        return page(request) if status == 500 else page(request, exception)
+
+    handler.__name__ = f"handler{status}"
+    return handler
+
+
 def exception_handler(exc, context):
     """DRF exceptions, the workflow's refusals and database refusals as one error body."""
     # Imported here: DRF's views import this module's settings, and the workflow imports the apps.
@@ -73,6 +148,8 @@ def exception_handler(exc, context):
 
     from core.errors import DomainError
 
+    if isinstance(exc, RequestDataTooBig):
+        return Response(error_body("request_too_large", too_large_message()), status=413)
     if isinstance(exc, DomainError):
         set_rollback()
         errors = [

@@ -19,12 +19,14 @@ from rest_framework.response import Response
 from core.export import append_row, csv_row, safe_text
 from core.formatting import decimal_str
 from core.numbers import parse_number
+from core.text import CONTROL_CHARACTERS
 
 EXPORT_FORMATS = ("csv", "xlsx")
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 # CSV and XLSX exports are for whole tables: a bigger page, still capped.
 EXPORT_PAGE_SIZE = 10_000
+_POSITIVE = re.compile(r"0*[1-9][0-9]*")
 
 
 class DecimalJSONParser(parsers.JSONParser):
@@ -84,6 +86,23 @@ class DecimalString(serializers.DecimalField):
         return decimal_text(value)
 
 
+class PlainText(serializers.CharField):
+    """Text people write (a note, a source, a comment, a reason): no control character but tab and line
+    breaks (``core.text``, the rule of every door), refused here with the same message; the schema
+    states it as a pattern (``core.api.schema``)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        found = CONTROL_CHARACTERS.search(value)
+        if found:
+            raise serializers.ValidationError(
+                _("“%(label)s”含有不可见的控制字符（U+%(code)04X），请删除后重试")
+                % {"label": self.label or self.field_name, "code": ord(found.group())},
+                code="invalid",
+            )
+        return value
+
+
 class FiniteFloat(serializers.FloatField):
     """A stored double as a JSON number (Python's repr: 522.8 stays 522.8); NaN and ±inf become null."""
 
@@ -97,25 +116,58 @@ class FiniteFloat(serializers.FloatField):
 class Pagination(PageNumberPagination):
     """Page-numbered lists, 50 a page by default, ``page_size`` up to 500 (up to 10,000 for CSV and
     XLSX exports, whose default page is the whole table up to that cap). The total is also in the
-    ``X-Total-Count`` header, and the neighbouring pages in a ``Link`` header."""
+    ``X-Total-Count`` header, and the neighbouring pages in a ``Link`` header.
+
+    ``page`` and ``page_size`` are positive integers, as the schema says: anything else is a 400 (a
+    page past the last one is a 404); empty is the default, a size above the cap is the cap."""
 
     page_size = PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+    last_page_strings = ()
 
     def _export(self, request) -> bool:
         renderer = getattr(request, "accepted_renderer", None)
         return getattr(renderer, "format", None) in EXPORT_FORMATS
 
+    def _positive(self, request, name: str) -> int | None:
+        text = request.query_params.get(name)
+        if text is None or text == "":
+            return None
+        if not _POSITIVE.fullmatch(text):
+            raise exceptions.ValidationError({name: [_("请输入正整数")]}, code="invalid")
+        digits = text.lstrip("0")
+        return int(digits) if len(digits) <= 20 else 10**20  # int() refuses thousands of digits
+
     def get_page_size(self, request):
+        size = self._positive(request, self.page_size_query_param)
         if self._export(request):
-            size = request.query_params.get(self.page_size_query_param)
-            try:
-                value = int(size) if size else EXPORT_PAGE_SIZE
-            except (TypeError, ValueError):
-                value = EXPORT_PAGE_SIZE
-            return min(value, EXPORT_PAGE_SIZE) if value > 0 else EXPORT_PAGE_SIZE
-        return super().get_page_size(request)
+            return min(size or EXPORT_PAGE_SIZE, EXPORT_PAGE_SIZE)
+        return min(size, self.max_page_size) if size else self.page_size
+
+    def get_page_number(self, request, paginator):
+        return self._positive(request, self.page_query_param) or 1
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": "页码，从 1 开始；超过末页返回 404",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    f"每页行数：默认 {PAGE_SIZE}，最多 {MAX_PAGE_SIZE}（CSV/XLSX 导出默认并最多 "
+                    f"{EXPORT_PAGE_SIZE}）；超过上限按上限"
+                ),
+                "schema": {"type": "integer", "minimum": 1},
+            },
+        ]
 
     def get_paginated_response(self, data):
         response = Response(
@@ -262,6 +314,19 @@ class ApiViewMixin:
         if getattr(self, "action", None) in self.export_actions:
             found = [*found, CSVRenderer(), XLSXRenderer()]
         return found
+
+    def perform_content_negotiation(self, request, force=False):
+        # A method the view does not serve is answered 405 (after authentication, 401 first, as for any
+        # request), whatever format it asks for: DRF negotiates first and answered TRACE ?format=csv
+        # with a 404, the export renderers being offered to the list action only.
+        method = request.method.lower()
+        serves = method in self.http_method_names and hasattr(self, method)
+        return super().perform_content_negotiation(request, force=force or not serves)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if any("\x00" in str(value) for value in kwargs.values()):
+            raise exceptions.NotFound()  # no code holds a NUL (and PostgreSQL would refuse the query)
 
     def finalize_response(self, request, response, *args, **kwargs):
         renderer = getattr(request, "accepted_renderer", None)

@@ -96,9 +96,10 @@ def test_invalid_values_name_the_field_and_save_nothing(client_for):
         {"park": "yuxi-hitech", "indicator": "rd-intensity-incl-tobacco", "year": 2021, "value": "120"},
         format="json",
     )
-    assert response.status_code == 400
+    # Well formed (the schema accepts it), refused by the indicator's rule: a conflict with the data.
+    assert response.status_code == 409
     body = response.json()
-    assert body["code"] == "invalid"
+    assert body["code"] == "conflict"
     assert body["errors"] == [
         {"field": "value", "message": "比重不能超过 100%（填写的是 120）", "code": "invalid"}
     ]
@@ -243,9 +244,9 @@ def test_bulk_is_all_or_nothing_and_names_the_rows(client_for, yuxi):
         {"indicator": "gdp-incl-tobacco", "year": 2020, "value": "1"},  # approved
     ]
     response = client_for("staff").post(f"{URL}bulk/", {"park": "yuxi-hitech", "rows": rows}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409  # every row well formed: the data refuses three of them
     body = response.json()
-    assert body["code"] == "invalid" and body["message"] == "共 3 处错误，未保存任何数据"
+    assert body["code"] == "conflict" and body["message"] == "共 3 处错误，未保存任何数据"
     assert [(e["row"], e["field"]) for e in body["errors"]] == [(1, "version"), (2, "value"), (3, "value")]
     assert snapshot() == before
 
@@ -263,13 +264,18 @@ def test_bulk_input_errors_carry_the_row_index(client_for):
     )
     assert body["code"] == "invalid"
     assert sorted((e["row"], e["field"]) for e in body["errors"]) == [(3, "value"), (3, "year")]
+    unknown = client_for("staff").post(
+        f"{URL}bulk/", {"park": "yuxi-hitech", "rows": rows[:3]}, format="json"
+    )
+    assert unknown.status_code == 404  # a row naming no indicator: a reference to nothing
+    assert [(e["row"], e["field"]) for e in unknown.json()["errors"]] == [(1, "indicator")]
     body = (
         client_for("staff")
-        .post(f"{URL}bulk/", {"park": "yuxi-hitech", "rows": rows[:3]}, format="json")
+        .post(f"{URL}bulk/", {"park": "yuxi-hitech", "rows": [rows[0], rows[2]]}, format="json")
         .json()
     )
-    assert [(e["row"], e["field"]) for e in body["errors"]] == [(1, "indicator"), (2, "year")]
-    assert body["errors"][1]["message"] == "与第 0 行重复（同一指标同一年份）"
+    assert body["code"] == "invalid" and [(e["row"], e["field"]) for e in body["errors"]] == [(1, "year")]
+    assert body["errors"][0]["message"] == "与第 0 行重复（同一指标同一年份）"
     empty = client_for("staff").post(f"{URL}bulk/", {"park": "yuxi-hitech", "rows": []}, format="json").json()
     assert empty["errors"][0]["field"] == "rows"
     assert snapshot() == before

@@ -308,7 +308,7 @@ def test_a_closed_period_refuses_saving_in_the_sheet_the_api_and_imports(
         {"park": "yuxi-hitech", "indicator": "gdp-incl-tobacco", "year": 2023, "value": "600"},
         format="json",
     )
-    assert api.status_code == 400 and api.json()["errors"][0]["code"] == "period_closed"
+    assert api.status_code == 409 and api.json()["errors"][0]["code"] == "period_closed"  # the data refuses
     path = tmp_path / "a.csv"
     path.write_bytes(long_csv(("yuxi-hitech", "gdp-incl-tobacco", 2023, 600, "亿元", "", "")))
     with pytest.raises(CommandError):
