@@ -50,6 +50,10 @@ def _sheet_post(code: str, value: str, note: str = "") -> dict:
     }
 
 
+def _gdp_2023() -> Observation:
+    return Observation.objects.get(park__code=PARK, indicator__code="gdp-incl-tobacco", year=2023)
+
+
 def _observations() -> int:
     return Observation.objects.filter(park__code=PARK, year=2023).count()
 
@@ -77,7 +81,7 @@ def test_a_cross_site_post_of_the_sheet_is_refused_and_saves_nothing(clerk):
     token = browser.cookies[settings.CSRF_COOKIE_NAME].value
     accepted = browser.post(SHEET, {**_sheet_post("gdp-incl-tobacco", "600"), "csrfmiddlewaretoken": token})
     assert accepted.status_code in (200, 302)
-    assert Observation.objects.get(park__code=PARK, indicator__code="gdp-incl-tobacco", year=2023).value == 600
+    assert _gdp_2023().value == 600
 
 
 def test_the_login_form_refuses_a_post_without_the_csrf_token(clerk):
@@ -175,7 +179,7 @@ def test_markup_in_a_note_is_shown_as_text_on_the_sheet_and_the_value_page(clerk
     browser.force_login(clerk)
     saved = browser.post(SHEET, _sheet_post("gdp-incl-tobacco", "600", note=HOSTILE))
     assert saved.status_code in (200, 302)
-    assert Observation.objects.get(park__code=PARK, indicator__code="gdp-incl-tobacco", year=2023).note == HOSTILE
+    assert _gdp_2023().note == HOSTILE
     for path in (SHEET, f"{SHEET}gdp-incl-tobacco/"):
         page = browser.get(path).content.decode()
         assert "&lt;img src=x" in page or "\\u003Cimg src=x" in page  # the note is there, escaped
