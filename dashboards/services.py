@@ -32,7 +32,7 @@ PLAN_CODE = "yuxi-14th-fyp"
 YEARS = (2021, 2022, 2023, 2024)
 PARK_PREFIX, PLAN_PREFIX = "demo-park-", "demo-plan-"
 COUNT_UNITS = {"家", "件", "个", "户", "人"}
-NON_NEGATIVE = {"level", "share", "cumulative_flow", "annual_flow"}
+NON_NEGATIVE = {"level", "share", "cumulative_flow", "annual_flow", "intensity"}
 # How far along its plan's path each indicator gets (1 = exactly on the path): a realistic spread of
 # statuses, from ahead to regressing, drawn with a fixed seed so a demo looks the same every time.
 PACES = (1.12, 1.05, 1.0, 0.98, 0.96, 0.9, 0.85, 0.75, 0.62, 0.45, 0.3, -0.15)

@@ -35,7 +35,7 @@ from parks.selectors import ParkTree
 from plans.models import PlanIndicator
 
 DEFAULT_YOY_THRESHOLD = Decimal("0.3")
-NON_NEGATIVE_MEASURES = ("level", "share", "cumulative_flow")
+NON_NEGATIVE_MEASURES = ("level", "share", "cumulative_flow", "intensity")
 MIN_HISTORY_FOR_RANGE = 3
 # What the API accepts and the history keeps, for every door.
 NOTE_MAX_LENGTH = 5000

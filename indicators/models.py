@@ -67,6 +67,9 @@ class Indicator(models.Model):
         CUMULATIVE_FLOW = "cumulative_flow", _("累计新增")
         SHARE = "share", _("比重（%）")
         RATE = "rate", _("增速（%）")
+        # A quantity per unit of output (单位增加值综合能耗, 碳排放强度): judged on the growth (log) shape
+        # whatever the target's wording, and never summed over zones.
+        INTENSITY = "intensity", _("强度（单位产出）")
 
     class Nature(models.TextChoices):
         ANTICIPATORY = "anticipatory", _("预期性")
@@ -112,7 +115,9 @@ class Indicator(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(direction__in=[1, -1]), name="indicator_direction_valid"),
             models.CheckConstraint(
-                condition=Q(measure__in=["level", "annual_flow", "cumulative_flow", "share", "rate"]),
+                condition=Q(
+                    measure__in=["level", "annual_flow", "cumulative_flow", "share", "rate", "intensity"]
+                ),
                 name="indicator_measure_valid",
             ),
             models.CheckConstraint(

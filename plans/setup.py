@@ -33,6 +33,12 @@ from plans.models import Milestone, Plan, PlanIndicator, Target
 from plans.target_text import ParsedTarget, TargetTextError, parse_target, same_target, target_text
 
 MEASURE_WORDS = [
+    # A quantity per unit of output (单位增加值综合能耗, 万元工业增加值水耗, 碳排放强度); never a percentage.
+    (
+        "intensity",
+        ("单位增加值", "单位工业增加值", "单位生产总值", "单位地区生产总值", "单位GDP", "万元GDP")
+        + ("万元增加值", "万元工业增加值", "万元生产总值", "排放强度", "能耗强度", "碳强度"),
+    ),
     ("rate", ("增长率", "增速", "年均增长")),
     ("annual_flow", ("当年新增", "当年净增", "年新增", "新增")),
     ("cumulative_flow", ("累计",)),
@@ -166,6 +172,8 @@ def guess_measure(name: str, unit_symbol: str) -> str:
     for measure, words in MEASURE_WORDS:
         if any(w in name for w in words):
             if measure == "rate" and unit_symbol != "%":
+                continue
+            if measure == "intensity" and unit_symbol == "%":  # 单位GDP能耗下降率（%） is not an intensity
                 continue
             return measure
     return "share" if unit_symbol == "%" else "level"

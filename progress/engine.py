@@ -82,7 +82,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-MEASURES = ("level", "annual_flow", "cumulative_flow", "share", "rate")
+MEASURES = ("level", "annual_flow", "cumulative_flow", "share", "rate", "intensity")
 KINDS = ("level", "at_least", "at_most", "cagr", "pp_change", "multiple", "reduction", "keep")
 NATURES = ("anticipatory", "binding")
 STATUSES = (
@@ -141,7 +141,7 @@ TOL = 1e-9
 
 _YEAR_SPAN = 10_000  # (key, year) → key * _YEAR_SPAN + year, which sorts like (key, year)
 
-_LEVEL, _ANNUAL, _CUMULATIVE, _SHARE, _RATE = range(len(MEASURES))
+_LEVEL, _ANNUAL, _CUMULATIVE, _SHARE, _RATE, _INTENSITY = range(len(MEASURES))
 _K_LEVEL, _K_AT_LEAST, _K_AT_MOST, _K_CAGR, _K_PP, _K_MULTIPLE, _K_REDUCTION, _K_KEEP = range(len(KINDS))
 _BINDING = NATURES.index("binding")
 (_S_ACHIEVED, _S_AHEAD, _S_ON_TRACK, _S_LAGGING, _S_SEVERE, _S_REGRESSING, _S_NO_TARGET, _S_INSUFFICIENT) = (
@@ -336,7 +336,8 @@ def _compute(
     base_year = i_base[ip]
     measure = i_measure[ip]
     binding = i_nature[ip] == _BINDING
-    is_stock = (measure == _LEVEL) | (measure == _SHARE)
+    is_intensity = measure == _INTENSITY
+    is_stock = (measure == _LEVEL) | (measure == _SHARE) | is_intensity  # A_y is compared, growth defined
     is_cum = measure == _CUMULATIVE
     is_rate = measure == _RATE
     is_flow = (measure == _ANNUAL) | is_cum
@@ -438,7 +439,8 @@ def _compute(
     pace = np.where(pace_ok, d * cagr_actual / np.abs(cagr_required), np.nan)
 
     # ---- task progress P and expected progress E
-    growth_shaped = np.isin(kind_final, (_K_CAGR, _K_MULTIPLE, _K_REDUCTION))
+    # Growth-shaped: a target worded as a growth, or an intensity whatever the wording (NBS method).
+    growth_shaped = np.isin(kind_final, (_K_CAGR, _K_MULTIPLE, _K_REDUCTION)) | is_intensity
     t_minus_b = target_final - b
     denom_ok = t_minus_b != 0  # False for NaN too
     log_t_b = np.log(target_final / b)
@@ -464,7 +466,8 @@ def _compute(
 
     # ---- mode and progress index
     c_measure = judged_on_completion
-    c_no_base = ~has_b & has_ty & ~is_cum  # a cumulative flow's P = ΣA/T needs no base
+    base_free = is_cum | is_rate  # ΣA/T and the mean of the rates need no base value
+    c_no_base = ~has_b & has_ty & ~base_free
     c_expected = ~(expected_progress > 0)
     c_equal = has_b & has_t & ~denom_ok
     index_mode = ~(c_measure | c_no_base | c_expected | c_equal)
@@ -474,7 +477,10 @@ def _compute(
     progress_index = np.where(index_mode, ratio, np.nan)
 
     # ---- status
-    insufficient = ~has_a | ~has_c | (~has_b & ~has_ty & ~is_cum)
+    # Without B and without T_y only a cumulative flow or a rate can still be judged, on T, and only when
+    # T has a level (a cagr / multiple / … milestone target needs B to have one).
+    judged_without_base = base_free & ~(has_final & ~has_t)
+    insufficient = ~has_a | ~has_c | (~has_b & ~has_ty & ~judged_without_base)
     no_target = ~has_ty & ~has_t
     achieved = has_t & (
         (~judged_on_completion & (gap_final >= -TOL * np.abs(target_final)))

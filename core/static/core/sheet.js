@@ -3,7 +3,7 @@
 (function () {
   "use strict";
 
-  var NON_NEGATIVE = { level: true, share: true, cumulative_flow: true };
+  var NON_NEGATIVE = { level: true, share: true, cumulative_flow: true, intensity: true };
 
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (_, key) {
