@@ -179,3 +179,77 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_indicator} · {self.year} · {self.wording or self.value}"
+
+
+class PlanComposition(models.Model):
+    """Rows of a plan that make up another row of the same plan: the industries or the zones of the
+    park's total (按产业, 按片区), a zone's own zones. The plan audit (``plans.audit``) checks them.
+
+    ``sum``: the parts are the whole, so their targets add up to its target (within the tolerance of
+    ``PLAN_AUDIT``). ``within``: the parts are some of the whole, so none of them, nor their sum, is
+    above it. A catalogue sub-indicator (``Indicator.parent``) printed in the same plan is read as
+    ``within`` without a row here.
+    """
+
+    class Kind(models.TextChoices):
+        SUM = "sum", _("各部分之和等于整体")
+        WITHIN = "within", _("各部分不超过整体")
+
+    whole = models.ForeignKey(
+        PlanIndicator, verbose_name=_("整体"), on_delete=models.CASCADE, related_name="compositions"
+    )
+    label = models.CharField(_("名称"), max_length=64, help_text=_("如：按产业、按片区"))
+    kind = models.CharField(_("关系"), max_length=16, choices=Kind.choices)
+    parts = models.ManyToManyField(PlanIndicator, verbose_name=_("组成部分"), related_name="part_of")
+    source = models.CharField(_("出处"), max_length=300, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        verbose_name = _("指标构成")
+        verbose_name_plural = _("指标构成")
+        ordering = ["whole", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["whole", "label"], name="plan_composition_unique_label"),
+            models.CheckConstraint(condition=Q(kind__in=["sum", "within"]), name="plan_composition_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.whole} · {self.label}"
+
+
+class PlanStatement(models.Model):
+    """A number the plan's text states about one of its rows ("外贸进出口总额达到13亿元"), in the text's
+    own unit, with the paragraph it stands in. The plan audit compares it with the table: a ``target``
+    with the row's target of that year, an ``actual`` with the approved actual of that year."""
+
+    class Kind(models.TextChoices):
+        TARGET = "target", _("目标值")
+        ACTUAL = "actual", _("实际值")
+
+    plan_indicator = models.ForeignKey(
+        PlanIndicator, verbose_name=_("规划指标"), on_delete=models.CASCADE, related_name="statements"
+    )
+    year = models.PositiveSmallIntegerField(_("年份"))
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    value = models.DecimalField(_("数值"), max_digits=VALUE_MAX_DIGITS, decimal_places=VALUE_DECIMAL_PLACES)
+    unit = models.ForeignKey("indicators.Unit", verbose_name=_("单位（原文）"), on_delete=models.PROTECT)
+    quote = models.CharField(_("原文"), max_length=500)
+    source = models.CharField(_("出处"), max_length=300)
+    note = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        verbose_name = _("正文表述")
+        verbose_name_plural = _("正文表述")
+        ordering = ["plan_indicator", "year", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan_indicator", "year", "kind", "source"], name="plan_statement_unique"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=["target", "actual"]), name="plan_statement_kind"),
+            models.CheckConstraint(
+                condition=Q(year__gte=YEAR_MIN, year__lte=YEAR_MAX), name="plan_statement_year_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_indicator} · {self.year} · {self.quote}"
