@@ -403,6 +403,12 @@ def heatmap(request: HttpRequest, code: str) -> HttpResponse:
 # --- one indicator ----------------------------------------------------------------------------------
 
 
+def _compared_figure(measure: str, compared, unit: str) -> list[tuple[str, str]]:
+    """What a rate or a cumulative flow compares with its target, which is not the year's own value."""
+    label = {"rate": _("基期后各年平均增速"), "cumulative_flow": _("基期后累计值")}.get(measure)
+    return [(label, fmt.with_unit(compared, unit))] if label else []
+
+
 def indicator_detail(request: HttpRequest, code: str, plan_code: str, order: int) -> HttpResponse:
     try:
         park = selectors.park_for_user(request.user, code)
@@ -455,6 +461,7 @@ def indicator_detail(request: HttpRequest, code: str, plan_code: str, order: int
     if row is not None:
         figures = [
             (_("实际值"), fmt.with_unit(row["actual"], unit)),
+            *_compared_figure(pi.indicator.measure, row["compared_actual"], unit),
             (_("基期值（%(year)s年）") % {"year": plan.base_year}, fmt.with_unit(row["base_value"], unit)),
             (_("当年目标"), fmt.with_unit(row["target_year"], unit)),
             (

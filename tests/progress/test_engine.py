@@ -149,9 +149,9 @@ def test_yuxi_revenue_without_base_judged_on_completion():
     assert "completion mode: no base value" in r["note"]
 
 
-def test_energy_intensity_lower_is_better():
+def test_energy_intensity_lower_is_better_on_the_log_scale():
     out = run(
-        [{"key": 5, "direction": -1}],
+        [{"key": 5, "direction": -1, "measure": "intensity"}],
         targets=yearly(5, [0.078, 0.075, 0.07, 0.065, 0.06]),
         actuals=[(5, 2020, 0.08), (5, 2023, 0.072)],
     )
@@ -159,13 +159,40 @@ def test_energy_intensity_lower_is_better():
     assert r["completion_rate"] == pytest.approx(0.07 / 0.072)
     assert r["gap_year"] == pytest.approx(-0.002)
     assert r["gap_final"] == pytest.approx(-0.012)
-    assert r["task_progress"] == pytest.approx((0.072 - 0.08) / (0.06 - 0.08))
-    assert r["expected_progress"] == pytest.approx((0.07 - 0.08) / (0.06 - 0.08))
-    assert r["progress_index"] == pytest.approx(0.4 / 0.5)
+    # An intensity is growth-shaped whatever the wording (here plain levels): ln(A/B)/ln(T/B).
+    assert r["task_progress"] == pytest.approx(math.log(0.072 / 0.08) / math.log(0.06 / 0.08))
+    assert r["expected_progress"] == pytest.approx(math.log(0.07 / 0.08) / math.log(0.06 / 0.08))
+    assert r["progress_index"] == pytest.approx(math.log(0.9) / math.log(0.875))
     assert r["status"] == "lagging"
     assert r["cagr_actual"] < 0
     assert r["pace"] == pytest.approx(-r["cagr_actual"] / abs(r["cagr_required"]))
     assert r["trend"] == "significant_progress"  # falling energy use is progress
+
+
+def test_lower_is_better_level_is_judged_on_the_linear_form():
+    out = run(
+        [{"key": 5, "direction": -1}],
+        targets=yearly(5, [0.078, 0.075, 0.07, 0.065, 0.06]),
+        actuals=[(5, 2020, 0.08), (5, 2023, 0.072)],
+    )
+    r = row(out, 5, 2023)
+    assert r["task_progress"] == pytest.approx((0.072 - 0.08) / (0.06 - 0.08))
+    assert r["expected_progress"] == pytest.approx((0.07 - 0.08) / (0.06 - 0.08))
+    assert r["progress_index"] == pytest.approx(0.4 / 0.5)
+
+
+def test_intensity_falling_at_a_constant_rate_is_on_its_path_every_year():
+    # A_y = B·(T/B)^(t/n): P = t/n = E (time progress) in every year, so I = 1 → ahead (I ≥ 1).
+    path = [(5, 2020 + t, 0.08 * (0.06 / 0.08) ** (t / 5)) for t in range(0, 5)]
+    out = run(
+        [{"key": 5, "direction": -1, "measure": "intensity"}],
+        targets=[(5, 2025, "at_most", 0.06)],
+        actuals=path,
+    )
+    years = out[out["year"] < 2025]
+    assert list(years["progress_index"]) == pytest.approx([1.0] * 4)
+    assert set(years["status"]) == {"ahead"}
+    assert set(years["mode"]) == {"index"}
 
 
 # ------------------------------------------------------------------------------------- target kinds
@@ -571,7 +598,7 @@ def test_bad_item_values_raise():
 
 # ------------------------------------------------------------------------------------------ properties
 
-MEASURE_CHOICES = ["level", "share", "annual_flow", "cumulative_flow", "rate"]
+MEASURE_CHOICES = ["level", "share", "annual_flow", "cumulative_flow", "rate", "intensity"]
 RATE_COLUMNS = [
     "cagr_actual",
     "cagr_required",
