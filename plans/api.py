@@ -6,11 +6,14 @@ import django_filters
 from django.db.models import Count, Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 
 from core.api.filters import FilterSet, IntegerFilter, OrderingFilter
 from core.api.formats import ApiViewMixin, Column, DecimalString
 from parks.api import park_ids_for, restrict_to_parks
+from plans.audit import RULES, SEVERITIES, audit_plan, severity_counts
 from plans.models import Milestone, Plan, PlanIndicator, Target
 
 # ------------------------------------------------------------------------------------------ plans
@@ -147,6 +150,37 @@ PLAN_COLUMNS = [
 PLANS = {"tags": ["plans"]}
 
 
+class AuditFindingSerializer(serializers.Serializer):
+    rule = serializers.ChoiceField(
+        choices=RULES,
+        help_text="规则：unit_not_convertible 单位无法换算；share_out_of_range 比重超出 0–100；"
+        "path_against_direction 目标路径与指标方向相反；path_behind_base 起点落后于基期实际值；"
+        "growth_out_of_band 所需年均增长超出合理范围；parts_do_not_add_up 各部分之和与整体不符；"
+        "part_above_whole 部分高于整体；statement_disagrees 正文表述与表格不一致",
+    )
+    severity = serializers.ChoiceField(
+        choices=list(SEVERITIES), help_text="error 错误、warning 警示、notice 提示"
+    )
+    severity_display = serializers.CharField(help_text="严重程度（界面语言）")
+    rows = serializers.ListField(child=serializers.IntegerField(), help_text="涉及的规划指标序号（原表顺序）")
+    names = serializers.ListField(child=serializers.CharField(), help_text="涉及的指标名称（原文）")
+    years = serializers.ListField(child=serializers.IntegerField(), help_text="涉及的年份")
+    reason = serializers.CharField(help_text="原因（界面语言：中文，或 Accept-Language: en 时英文）")
+    details = serializers.DictField(child=serializers.CharField(), help_text="原因中的数值与出处（文本）")
+
+
+class AuditCountsSerializer(serializers.Serializer):
+    error = serializers.IntegerField()
+    warning = serializers.IntegerField()
+    notice = serializers.IntegerField()
+
+
+class PlanAuditSerializer(serializers.Serializer):
+    plan = serializers.CharField(help_text="规划代码")
+    counts = AuditCountsSerializer(help_text="各严重程度的发现数")
+    findings = AuditFindingSerializer(many=True, help_text="先错误、再警示、再提示，各按序号与年份排列")
+
+
 @extend_schema_view(
     list=extend_schema(summary="规划列表（按园区、类型、所含年份筛选）", **PLANS),
     retrieve=extend_schema(summary="一个规划（按代码），含规划指标与各年目标（保留原文表述）", **PLANS),
@@ -162,7 +196,28 @@ class PlanViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     export_name = "plans"
 
     def get_serializer_class(self):
+        if self.action == "audit":
+            return PlanAuditSerializer
         return PlanDetailSerializer if self.action == "retrieve" else PlanSerializer
+
+    @extend_schema(
+        summary="规划检查：目标路径、构成、比重、所需增速、单位，以及正文表述与表格是否一致",
+        description="与规划页面的“规划检查”和 plan_audit 命令相同的规则（plans/audit.py）。"
+        "只读取已审核的实际值，所以每位读者看到的结果相同。发现只是提醒，不影响进度计算。",
+        responses={200: PlanAuditSerializer},
+        filters=False,
+        **PLANS,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def audit(self, request, code=None):
+        plan = self.get_object()
+        findings = audit_plan(plan)
+        body = {
+            "plan": plan.code,
+            "counts": severity_counts(findings),
+            "findings": [f.as_dict() for f in findings],
+        }
+        return Response(PlanAuditSerializer(body).data)
 
     def get_queryset(self):
         queryset = (

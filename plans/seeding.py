@@ -19,7 +19,8 @@ from django.db import models, transaction
 from indicators.models import Category, Indicator, IndicatorAlias, Observation, Unit
 from indicators.units import convert
 from parks.models import Park
-from plans.models import Milestone, Plan, PlanIndicator, Target
+from plans.audit import audit_plan
+from plans.models import Milestone, Plan, PlanComposition, PlanIndicator, PlanStatement, Target
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 SEED_REASON = "seed"
@@ -33,6 +34,9 @@ class FixtureError(ValueError):
 class SeedReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    # The plan audit of every plan the fixtures hold (plans.audit), by plan code: warnings for the
+    # planners, never a reason to refuse the seed.
+    findings: dict[str, list] = field(default_factory=dict)
 
     def count(self, model: type[models.Model], created: bool) -> None:
         bucket = self.created if created else self.updated
@@ -187,6 +191,62 @@ def _target_rows(spec: dict, default_source: str) -> Iterable[tuple[int, dict]]:
             )
 
 
+def _plan_row(plan: Plan, rows: dict[int, PlanIndicator], order: Any, what: str) -> PlanIndicator:
+    if order not in rows:
+        raise FixtureError(f"{plan.code} {what}: no plan indicator with order {order!r}")
+    return rows[order]
+
+
+def _load_composition(
+    report: SeedReport, plan: Plan, rows: dict[int, PlanIndicator], spec: dict, default_source: str
+) -> None:
+    """A whole and the rows that make it up, by the rows' printed order (``parts`` in any order)."""
+    label = spec["label"]
+    whole = _plan_row(plan, rows, spec["whole"], f"composition {label}")
+    parts = [_plan_row(plan, rows, order, f"composition {label}") for order in spec["parts"]]
+    if spec["kind"] not in PlanComposition.Kind.values:
+        raise FixtureError(f"{plan.code} composition {label}: unknown kind {spec['kind']!r}")
+    if not parts or whole in parts or len(set(spec["parts"])) != len(parts):
+        raise FixtureError(f"{plan.code} composition {label}: parts must be other rows, each once")
+    for part in parts:
+        if part.unit.dimension != whole.unit.dimension:
+            raise FixtureError(f"{plan.code} composition {label}: {part.name_printed} is not in {whole.unit}")
+    existed = PlanComposition.objects.filter(whole=whole, label=label).exists()
+    composition = _sync(
+        report,
+        PlanComposition,
+        {"whole": whole, "label": label},
+        {"kind": spec["kind"], "source": spec.get("source", default_source), "note": spec.get("note", "")},
+    )
+    wanted = {p.pk for p in parts}
+    if set(composition.parts.values_list("pk", flat=True)) != wanted:
+        composition.parts.set(parts)
+        if existed:
+            report.count(PlanComposition, created=False)
+
+
+def _load_statement(
+    report: SeedReport, plan: Plan, rows: dict[int, PlanIndicator], units: dict[str, Unit], spec: dict
+) -> None:
+    """A number the plan's text states about a row, in the text's own unit, with its paragraph."""
+    pi = _plan_row(plan, rows, spec["row"], f"statement {spec.get('quote', '')}")
+    if spec["unit"] not in units:
+        raise FixtureError(f"{plan.code} statement {spec['quote']}: unknown unit {spec['unit']}")
+    if spec["kind"] not in PlanStatement.Kind.values:
+        raise FixtureError(f"{plan.code} statement {spec['quote']}: unknown kind {spec['kind']!r}")
+    _sync(
+        report,
+        PlanStatement,
+        {"plan_indicator": pi, "year": int(spec["year"]), "kind": spec["kind"], "source": spec["source"]},
+        {
+            "value": to_decimal(spec["value"]),
+            "unit": units[spec["unit"]],
+            "quote": spec["quote"],
+            "note": spec.get("note", ""),
+        },
+    )
+
+
 def load_document(data: dict, report: SeedReport) -> None:
     parks: dict[str, Park] = {}
     for row in data.get("parks", []):
@@ -267,6 +327,11 @@ def load_document(data: dict, report: SeedReport) -> None:
             )
             for year, values in _target_rows(pi.get("targets", {}), source):
                 _sync(report, Target, {"plan_indicator": plan_indicator, "year": year}, values)
+        rows = {pi.order: pi for pi in plan.plan_indicators.select_related("unit")}
+        for composition in row.get("compositions", []):
+            _load_composition(report, plan, rows, composition, default_source)
+        for statement in row.get("statements", []):
+            _load_statement(report, plan, rows, units_by_symbol, statement)
 
     for row in data.get("observations", []):
         park = _lookup(Park, parks, row["park"], code=row["park"])
@@ -300,6 +365,11 @@ def seed_load(*, directory: Path = FIXTURES_DIR) -> SeedReport:
     report = SeedReport()
     files = fixture_files(directory)
     load_catalogue(yaml.safe_load(files[0].read_text(encoding="utf-8")), report)
+    codes = []
     for path in files[1:]:
-        load_document(yaml.safe_load(path.read_text(encoding="utf-8")), report)
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        load_document(data, report)
+        codes += [row["code"] for row in data.get("plans", [])]
+    for plan in Plan.objects.filter(code__in=codes).order_by("code"):
+        report.findings[plan.code] = audit_plan(plan)
     return report

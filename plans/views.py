@@ -21,6 +21,7 @@ from indicators.models import Indicator, Observation, Unit
 from indicators.selectors import public_observation, staff_park_ids
 from parks.permissions import public_or_readable_parks, readable_parks
 from parks.selectors import can_read
+from plans.audit import audit_plan, audit_upload_preview, findings_by_row, severity_counts
 from plans.excel import BLANK_MARKS, write_long_xlsx
 from plans.forms import AddIndicatorForm, PlanForm
 from plans.models import Plan, PlanIndicator, Target
@@ -62,6 +63,18 @@ def _planner_plan(request, code: str) -> Plan:
     return get_object_or_404(Plan.objects.select_related("park"), code=code)
 
 
+def _audit_warning(request: HttpRequest, plan: Plan) -> None:
+    """After a change in set-up: the plan audit's findings as a warning (they never refuse the change)."""
+    findings = audit_plan(plan)
+    if findings:
+        counts = severity_counts(findings)
+        messages.warning(
+            request,
+            _("规划检查：错误 %(e)s 项、警示 %(w)s 项、提示 %(n)s 项，请在规划页面的“规划检查”中复核。")
+            % {"e": counts["error"], "w": counts["warning"], "n": counts["notice"]},
+        )
+
+
 def plan_list(request: HttpRequest) -> HttpResponse:
     plans = (
         Plan.objects.select_related("park")
@@ -81,12 +94,15 @@ def plan_detail(request: HttpRequest, code: str) -> HttpResponse:
         .prefetch_related("targets")
         .order_by("order")
     )
+    findings = audit_plan(plan)
+    by_row = findings_by_row(findings)
     for pi in rows:
         by_year = {t.year: t for t in pi.targets.all()}
         pi.cells = [
             (by_year[y], target_text(by_year[y].kind, by_year[y].value)) if y in by_year else (None, "")
             for y in years
         ]
+        pi.findings = by_row.get(pi.pk, [])
     return render(
         request,
         "plans/detail.html",
@@ -96,6 +112,8 @@ def plan_detail(request: HttpRequest, code: str) -> HttpResponse:
             "rows": rows,
             "milestones": plan.milestones.all(),
             "can_plan": can_plan(request.user),
+            "findings": findings,
+            "audit_counts": severity_counts(findings),
         },
     )
 
@@ -192,6 +210,7 @@ def plan_indicators(request: HttpRequest, code: str) -> HttpResponse:
                 messages.success(
                     request, _("已添加第 %(n)s 项：%(name)s") % {"n": pi.order, "name": pi.name_printed}
                 )
+                _audit_warning(request, plan)
                 return redirect("plans:indicators", code=plan.code)
         status = 400
     elif request.method == "POST":
@@ -234,6 +253,7 @@ def plan_indicators(request: HttpRequest, code: str) -> HttpResponse:
             status = 400
         else:
             messages.success(request, _("已保存 %(n)s 处修改。") % {"n": changed})
+            _audit_warning(request, plan)
             return redirect("plans:indicators", code=plan.code)
     for pi in rows:
         pi.row_errors = row_errors.get(pi.pk, [])
@@ -287,6 +307,7 @@ def plan_targets(request: HttpRequest, code: str) -> HttpResponse:
                 _("目标值已保存：修改 %(s)s 项，删除 %(d)s 项。")
                 % {"s": counts["saved"], "d": counts["deleted"]},
             )
+            _audit_warning(request, plan)
             return redirect("plans:targets", code=plan.code)
     for pi in rows:
         pi.cells = []
@@ -330,6 +351,7 @@ def plan_upload(request: HttpRequest, code: str) -> HttpResponse:
     plan = _planner_plan(request, code)
     form = UploadForm(request.POST or None, request.FILES or None)
     preview = None
+    findings = []
     status = 200
     if request.method == "POST" and form.is_valid():
         handle = form.cleaned_data["file"]
@@ -341,6 +363,7 @@ def plan_upload(request: HttpRequest, code: str) -> HttpResponse:
         else:
             if preview.ok and preview.counts["new"] + preview.counts["changed"]:
                 request.session[_session_key(plan)] = preview.payload()
+                findings = audit_upload_preview(user=request.user, plan=plan, payload=preview.payload())
             else:
                 request.session.pop(_session_key(plan), None)
             if not preview.ok:
@@ -354,6 +377,8 @@ def plan_upload(request: HttpRequest, code: str) -> HttpResponse:
             "plan": plan,
             "form": form,
             "preview": preview,
+            "findings": findings,
+            "audit_counts": severity_counts(findings),
             "directions": Indicator.Direction.choices,
             "measures": Indicator.Measure.choices,
             "natures": Indicator.Nature.choices,
@@ -391,6 +416,7 @@ def plan_upload_confirm(request: HttpRequest, code: str) -> HttpResponse:
         _("已导入：新建指标 %(i)s 个，规划指标 %(r)s 行，目标值 %(t)s 个。")
         % {"i": counts["indicators"], "r": counts["rows"], "t": counts["targets"]},
     )
+    _audit_warning(request, plan)
     return redirect("plans:detail", code=plan.code)
 
 
