@@ -9,7 +9,8 @@ Inputs
 ------
 ``items``       one row per series: ``key`` (int, unique), ``base_year``, ``start_year``, ``end_year``,
                 ``direction`` (+1 higher is better, −1 lower is better), ``measure`` (level, annual_flow,
-                cumulative_flow, share, rate), ``nature`` (anticipatory, binding).
+                cumulative_flow, share, rate, intensity: a quantity per unit of output), ``nature``
+                (anticipatory, binding).
 ``targets``     ``key, year, kind, value``; kind is level, at_least, at_most, cagr, pp_change, multiple,
                 reduction or keep (value NaN for keep).
 ``actuals``     ``key, year, value``; may hold the base year (that row is ``B``) and years outside the plan.
@@ -38,19 +39,23 @@ Rules (the method, plus the readings ParkTrack has decided where the method is s
   ``target_final`` (``T``) and ``target_kind_final`` are that target's level and kind;
   ``n = final_year − base_year``.
 - Effective direction ``d`` = the item's direction, but −1 when the final target's kind is at_most.
-- ``compared_actual``: ``A_y`` for level, share and annual_flow; for cumulative_flow the sum, and for rate
-  the mean, of the actuals present in base_year+1..year (never interpolated; NaN when there are none).
+- ``compared_actual``: ``A_y`` for level, share, intensity and annual_flow; for cumulative_flow the sum, and
+  for rate the mean, of the actuals present in base_year+1..year (never interpolated; NaN when there are
+  none). Neither the sum nor the mean uses B.
 - ``completion_rate`` = compared/``T_y`` (d=+1) or ``T_y``/compared (d=−1); NaN without ``T_y`` or with a
   zero divisor. ``gap_year = d·(compared − T_y)``, ``gap_final = d·(compared − T)``; ``*_pct`` = gap/|target|.
 - ``yoy_growth = A_y/A_{y−1} − 1``; needs an actual in y−1 that is > 0 and ``A_y ≥ 0``; NaN for rate.
 - ``cagr_actual = (A_y/B)^(1/t) − 1`` (t > 0), ``cagr_required = (T/B)^(1/n) − 1`` (n > 0),
   ``cagr_remaining = (T/A_y)^(1/(n−t)) − 1`` (n − t > 0), ``projected_final = A_y·(1+cagr_actual)^(n−t)``.
-  Only for level and share (flows and rates have no CAGR); every operand must be > 0, otherwise NaN and a
-  note (never 0.001 for zero).
+  Only for level, share and intensity (flows and rates have no CAGR); every operand must be > 0, otherwise
+  NaN and a note (never 0.001 for zero).
 - ``pace = d·cagr_actual/|cagr_required|`` (NaN when cagr_required is 0 or NaN).
-- Shape: growth-shaped when target_kind_final is cagr, multiple or reduction; otherwise linear.
-- ``task_progress`` P: level/share linear ``(A_y − B)/(T − B)``; growth-shaped ``ln(A_y/B)/ln(T/B)``, falling
-  back to linear (noted) unless B, A_y and T are all > 0; cumulative_flow ``ΣA/T``; annual_flow/rate NaN.
+- Shape: growth-shaped for every intensity (the statistics bureau's method for "per unit of output"
+  targets, whatever the wording: "降低至0.06" is at_most and still growth-shaped), and for a level or share
+  whose target_kind_final is cagr, multiple or reduction; otherwise linear.
+- ``task_progress`` P: level/share/intensity, linear ``(A_y − B)/(T − B)``; growth-shaped
+  ``ln(A_y/B)/ln(T/B)``, falling back to linear (noted) unless B, A_y and T are all > 0; cumulative_flow
+  ``ΣA/T``; annual_flow/rate NaN.
 - ``expected_progress`` E: 1 at final_year. Else, when the plan gives ``T_y`` and B is present: the same
   shape as P — linear ``(T_y − B)/(T − B)`` or growth-shaped ``ln(T_y/B)/ln(T/B)`` (linear, noted, unless
   B, T_y and T are all > 0). For cumulative_flow the
@@ -59,14 +64,17 @@ Rules (the method, plus the readings ParkTrack has decided where the method is s
   Otherwise time progress ``t/n``.
 - ``progress_index`` I = P/E, only in index mode (NaN otherwise; P and E are still reported when defined).
 - ``mode`` = "completion" when the measure is annual_flow or rate, or B is missing while the year has a
-  target, or E ≤ 0 or NaN, or T == B, or (reading) P/E is not finite; else "index". ``mode`` is "" for rows
+  target (a cumulative flow or a rate needs no B), or E ≤ 0 or NaN, or T == B, or (reading) P/E is not
+  finite; else "index". ``mode`` is "" for rows
   whose status is insufficient_data or no_target (nothing was judged).
 - ``status``, first rule that applies:
-  1. insufficient_data: no actual this year (or no compared value), or neither B nor ``T_y`` (except for
-     cumulative flows, whose ΣA/T needs no base: Wenshan's "新增创新创业载体 10家" has no 2021 value);
+  1. insufficient_data: no actual this year (or no compared value), or neither B nor ``T_y`` — except for
+     cumulative flows and rates, whose ΣA and mean of the rates need no base (Wenshan's "新增创新创业载体
+     10家" and "研发经费投入年均增长16.7%" have no 2021 value), as long as T has a level (a milestone target
+     worded relative to the base, e.g. pp_change, has none without B);
   2. no_target: neither ``T_y`` nor ``T``;
-  3. achieved: ``d·(compared − T) ≥ 0`` for level, share, cumulative_flow; for annual_flow and rate only at
-     final_year with completion_rate ≥ 1;
+  3. achieved: ``d·(compared − T) ≥ 0`` for level, share, intensity, cumulative_flow; for annual_flow and
+     rate only at final_year with completion_rate ≥ 1;
   4. index mode: I ≥ 1 ahead, ≥ 0.95 on_track, ≥ 0.60 lagging, ≥ 0 severely_lagging, < 0 regressing;
   5. completion mode, on completion_rate (or, without ``T_y``, compared vs T in the completion sense):
      ≥ 1 ahead, ≥ 0.95 on_track, ≥ 0.60 lagging, else severely_lagging; NaN → insufficient_data;
