@@ -285,7 +285,8 @@ def test_wenshan_indicators_come_in_from_the_plan_table(client, admin):
     # Catalogue indicators are reused where the name is the catalogue's; the others are new.
     assert rows[1].indicator.code == "industrial-output" and rows[2].indicator.code == "high-tech-enterprises"
     energy, rd, sub = rows[4].indicator, rows[5].indicator, rows[3].indicator
-    assert (energy.direction, energy.measure, energy.nature) == (-1, "level", "binding")
+    # 单位工业增加值能耗 is guessed an intensity (per unit of output), 研发经费投入强度（%） a share.
+    assert (energy.direction, energy.measure, energy.nature) == (-1, "intensity", "binding")
     assert (rd.name_zh, rd.measure, rd.direction) == ("研发经费投入强度", "share", 1)
     # The "——" row is a sub-indicator of the row printed above it.
     assert (sub.name_zh, sub.parent.code) == ("国家级专精特新企业数", "high-tech-enterprises")
