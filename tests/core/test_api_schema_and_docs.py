@@ -47,6 +47,7 @@ def test_schema_lists_every_endpoint(schema):
         ("GET", "/api/v1/observations/{id}/history/"),
         ("GET", "/api/v1/plans/"),
         ("GET", "/api/v1/plans/{code}/"),
+        ("GET", "/api/v1/plans/{code}/audit/"),
         ("GET", "/api/v1/targets/"),
         ("GET", "/api/v1/progress/"),
         ("GET", "/api/v1/progress/summary/"),
