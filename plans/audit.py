@@ -77,11 +77,11 @@ M = Indicator.Measure
 # Target kinds whose value is the level itself, in the row's unit.
 LEVEL_KINDS = frozenset({Target.Kind.LEVEL, Target.Kind.AT_LEAST, Target.Kind.AT_MOST})
 # Measures whose yearly targets are a path that should move the indicator's way.
-PATH_MEASURES = frozenset({M.LEVEL, M.SHARE, M.CUMULATIVE_FLOW, "intensity"})
+PATH_MEASURES = frozenset({M.LEVEL, M.SHARE, M.CUMULATIVE_FLOW, M.INTENSITY})
 # Measures whose first target can be compared with the base year's actual.
-BASE_MEASURES = frozenset({M.LEVEL, M.SHARE, "intensity"})
+BASE_MEASURES = frozenset({M.LEVEL, M.SHARE, M.INTENSITY})
 # Measures whose level targets imply a yearly growth from the base year's actual.
-GROWTH_MEASURES = frozenset({M.LEVEL, "intensity"})
+GROWTH_MEASURES = frozenset({M.LEVEL, M.INTENSITY})
 # Measures whose parts add up to a whole (a zone's share or intensity does not).
 ADDITIVE_MEASURES = frozenset({M.LEVEL, M.ANNUAL_FLOW, M.CUMULATIVE_FLOW})
 
