@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "progress",
     "entry",
     "dashboards",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -324,4 +325,6 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # The report charts' browser driver logs every tab it opens at INFO.
+    "loggers": {name: {"level": "WARNING"} for name in ("kaleido", "choreographer", "logistro")},
 }
