@@ -11,8 +11,9 @@ order numbers), the years and the reason (Chinese, translated). The rules:
   unit (亿元 for an indicator kept in 亿美元), so its targets cannot meet its actuals;
 - ``share_out_of_range`` (error): a share (比重) targeted below 0 % or above 100 %;
 - ``path_against_direction`` (warning): a yearly path that falls from one year to the next for an
-  indicator where higher is better (rises where lower is better), or a growth-worded target that
-  goes the wrong way (下降 of a higher-is-better indicator);
+  indicator where higher is better (rises where lower is better; a cumulative total that falls,
+  whatever the direction), or a growth-worded target that goes the wrong way (下降 of a
+  higher-is-better indicator);
 - ``path_behind_base`` (warning): the first target is already behind the base year's approved actual
   (below it where higher is better);
 - ``growth_out_of_band`` (notice): the yearly growth a target requires from the base year's actual,
@@ -329,10 +330,12 @@ def _path_rule(data: _Plan) -> list[Finding]:
         indicator = pi.indicator
         sign = indicator.direction
         steps = []
+        cumulative = indicator.measure == M.CUMULATIVE_FLOW
         if indicator.measure in PATH_MEASURES:
             levels = sorted(data.levels(pi).items())
             for (y1, v1), (y2, v2) in zip(levels, levels[1:], strict=False):
-                if sign * (v2 - v1) < 0:
+                # A plan-to-date total never falls, whatever the direction; other paths go the indicator's.
+                if (v2 < v1) if cumulative else sign * (v2 - v1) < 0:
                     word = _("低于") if v2 < v1 else _("高于")
                     steps.append(
                         (
@@ -360,19 +363,18 @@ def _path_rule(data: _Plan) -> list[Finding]:
                     )
                 )
         if steps:
+            reason = (
+                _("%(row)s：%(steps)s，而累计数只增不减")
+                if cumulative
+                else _("%(row)s：%(steps)s，与指标方向（%(direction)s）相反")
+            )
+            values = {
+                "row": _label(pi),
+                "steps": "；".join(t for _y, t in steps),
+                "direction": _direction_words(sign),
+            }
             found.append(
-                _finding(
-                    PATH_AGAINST_DIRECTION,
-                    WARNING,
-                    [pi],
-                    [y for y, _t in steps],
-                    _("%(row)s：%(steps)s，与指标方向（%(direction)s）相反")
-                    % {
-                        "row": _label(pi),
-                        "steps": "；".join(t for _y, t in steps),
-                        "direction": _direction_words(sign),
-                    },
-                )
+                _finding(PATH_AGAINST_DIRECTION, WARNING, [pi], [y for y, _t in steps], reason % values)
             )
     return found
 

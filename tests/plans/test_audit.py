@@ -231,6 +231,19 @@ def test_a_path_against_the_direction():
     assert found[(28,)].years == (2024,) and "越低越好" in found[(28,)].reason
 
 
+def test_a_cumulative_total_may_only_grow_whatever_the_direction():
+    plan = "wenshan-hitech-opinions-2022"
+    carriers = row(plan, 3)  # 新增创新创业载体 (a cumulative flow): plan-to-date totals
+    Indicator.objects.filter(pk=carriers.indicator_id).update(direction=-1)
+    set_target(plan, 3, 2023, 4)
+    set_target(plan, 3, 2024, 7)
+    assert audit(plan) == []
+    set_target(plan, 3, 2024, 3)
+    [finding] = audit(plan)
+    assert (finding.rule, finding.rows, finding.years) == (PATH_AGAINST_DIRECTION, (3,), (2024,))
+    assert "2024 年目标 3 低于 2023 年的 4" in finding.reason and "累计数只增不减" in finding.reason
+
+
 def test_a_growth_worded_target_that_goes_the_wrong_way():
     plan = "xishuangbanna-parks-14th"
     set_target(plan, 2, 2025, "0.1", kind="reduction")  # 园区营业收入 下降10%: higher is better
