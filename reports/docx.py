@@ -35,8 +35,6 @@ ALIGN = {
     "right": WD_ALIGN_PARAGRAPH.RIGHT,
     "center": WD_ALIGN_PARAGRAPH.CENTER,
 }
-# Relative widths of the table's columns (序号 … 状态).
-COLUMN_WIDTHS = (5, 30, 8, 10, 10, 10, 10, 9, 9, 9, 9)
 
 
 def _fonts(run_or_style, east_asia: str, *, size=None, bold=None) -> None:
@@ -182,8 +180,8 @@ def _table(document, report: ParkReport, footnotes: _Footnotes) -> None:
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     usable = Mm(210 - 28 - 26)
-    total = sum(COLUMN_WIDTHS)
-    widths = [int(usable * w / total) for w in COLUMN_WIDTHS]
+    total = sum(c.width for c in columns)
+    widths = [int(usable * c.width / total) for c in columns]
 
     def fill(cell, text: str, *, align="center", bold=False):
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER

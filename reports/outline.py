@@ -21,6 +21,7 @@ class Block:
     lines: list[tuple[str, str]] = field(default_factory=list)  # meta: (label, value)
     chart: Chart | None = None
     number: int = 0  # 图 number of a chart
+    src: str = ""  # the chart as a data URI (PDF)
 
 
 def numeral(n: int) -> str:
@@ -35,6 +36,7 @@ class TableColumn:
     label: str
     key: str
     align: str = "center"
+    width: int = 8  # per cent of the table's width
 
 
 def milestone_years(report: ParkReport) -> list[int]:
@@ -45,17 +47,17 @@ def table_columns(report: ParkReport) -> list[TableColumn]:
     years = milestone_years(report)
     milestone = f"节点目标（{years[0]}年）" if len(years) == 1 else "节点目标"
     return [
-        TableColumn("序号", "order"),
-        TableColumn("指标名称", "name", "left"),
-        TableColumn("单位", "unit"),
-        TableColumn(f"基期值（{report.plan.base_year}年）", "base_value", "right"),
-        TableColumn(f"{report.year}年目标", "target_year", "right"),
-        TableColumn(milestone, "target_final", "right"),
-        TableColumn(f"{report.year}年实际", "actual", "right"),
-        TableColumn("完成率", "completion_rate", "right"),
-        TableColumn("实际年均增长", "cagr_actual", "right"),
-        TableColumn("要求年均增长", "cagr_required", "right"),
-        TableColumn("状态", "status"),
+        TableColumn("序号", "order", width=5),
+        TableColumn("指标名称", "name", "left", width=23),
+        TableColumn("单位", "unit", width=8),
+        TableColumn(f"基期值（{report.plan.base_year}年）", "base_value", "right", width=9),
+        TableColumn(f"{report.year}年目标", "target_year", "right", width=8),
+        TableColumn(milestone, "target_final", "right", width=9),
+        TableColumn(f"{report.year}年实际", "actual", "right", width=8),
+        TableColumn("完成率", "completion_rate", "right", width=8),
+        TableColumn("实际年均增长", "cagr_actual", "right", width=7),
+        TableColumn("要求年均增长", "cagr_required", "right", width=7),
+        TableColumn("状态", "status", width=8),
     ]
 
 
@@ -175,7 +177,8 @@ def blocks(report: ParkReport) -> list[Block]:
         for index, row in enumerate(lagging, start=1):
             out.append(Block("h3", f"{index}. {wording.plain_name(row.name, row.unit)}"))
             clause = wording.remaining_clause(row.wording_row(), year=year)
-            text = f"{row.status_label}。{clause}。" if clause else f"{row.status_label}。"
+            phrase = wording.STATUS_PHRASES[row.status]
+            text = f"{phrase}，{clause}。" if clause else f"{phrase}。"
             if row.responsible_unit:
                 text += f"责任单位：{row.responsible_unit}。"
             out.append(Block("para", text))

@@ -12,6 +12,7 @@ from parks.models import Park
 from plans.models import Plan
 from reports.context import ParkReport, park_report
 from reports.docx import write_docx
+from reports.pdf import write_pdf
 
 FORMATS = {
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
@@ -30,6 +31,8 @@ class Document:
 def write(report, fmt: str) -> bytes:
     if fmt == "docx":
         return write_docx(report)
+    if fmt == "pdf":
+        return write_pdf(report)
     raise ValueError(f"unknown report format: {fmt}")
 
 

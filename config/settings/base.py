@@ -325,6 +325,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # The report charts' browser driver logs every tab it opens at INFO.
-    "loggers": {name: {"level": "WARNING"} for name in ("kaleido", "choreographer", "logistro")},
+    # The report charts' browser driver logs every tab it opens, and WeasyPrint every step, at INFO.
+    "loggers": {
+        name: {"level": "WARNING"}
+        for name in ("kaleido", "choreographer", "logistro", "weasyprint", "fontTools")
+    },
 }
