@@ -95,6 +95,9 @@ class PlanIndicator(models.Model):
     nature = models.CharField(_("属性"), max_length=16, choices=Nature.choices)
     source = models.CharField(_("出处"), max_length=300, blank=True)
     note = models.TextField(_("备注"), blank=True)
+    responsible_unit = models.CharField(
+        _("责任单位"), max_length=200, blank=True, help_text=_("负责该指标的部门，评估报告原文引用")
+    )
 
     class Meta:
         verbose_name = _("规划指标")
