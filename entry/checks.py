@@ -10,6 +10,8 @@ admin all write through ``entry.services``, and ``entry.services`` asks this mod
   year is open.
 - **soft** (``warnings``): the value is unusual against the approved history (a large change on last
   year, outside the range seen); it may be submitted once a note explains it.
+- **commentary**: 进展说明, 原因分析 and 下一步措施 follow the rules of notes; a value that would be behind
+  its plan (``lagging_statuses``) needs a 原因分析 before it is submitted or imported.
 
 Every item names its ``field`` (and, in a batch, its ``row``) and carries a translated message.
 """
@@ -20,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import pandas as pd
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,10 +32,13 @@ from core.formatting import decimal_str
 from core.numbers import number_errors
 from core.text import text_errors
 from entry.models import ReportingPeriod
-from indicators.models import VALUE_DECIMAL_PLACES, VALUE_MAX_DIGITS, YEAR_MIN, Indicator, Observation
+from indicators.models import VALUE_DECIMAL_PLACES, VALUE_MAX_DIGITS, YEAR_MIN, Indicator, Observation, Unit
+from indicators.units import factor_between
 from parks.models import Park
 from parks.selectors import ParkTree
 from plans.models import PlanIndicator
+from progress.selectors import park_scope, progress_inputs
+from progress.services import progress_compute
 
 DEFAULT_YOY_THRESHOLD = Decimal("0.3")
 NON_NEGATIVE_MEASURES = ("level", "share", "cumulative_flow", "intensity")
@@ -41,6 +47,8 @@ MIN_HISTORY_FOR_RANGE = 3
 NOTE_MAX_LENGTH = 5000
 COMMENT_MAX_LENGTH = 5000  # review comments and revision reasons
 SOURCE_MAX_LENGTH = Observation._meta.get_field("source").max_length
+# Statuses that call for a 原因分析 before the value is submitted (or imported), mildest first.
+BEHIND_STATUSES = ("lagging", "severely_lagging", "regressing")
 
 
 @dataclass
@@ -87,6 +95,75 @@ def entry_text_errors(*, note: str | None = None, source: str | None = None) -> 
         *text_errors(note, field="note", label=_("备注"), max_length=NOTE_MAX_LENGTH),
         *text_errors(source, field="source", label=_("来源"), max_length=SOURCE_MAX_LENGTH),
     ]
+
+
+def commentary_labels() -> dict[str, str]:
+    """The commentary's fields and their labels, in the order they are printed."""
+    return {"progress": _("进展说明"), "reasons": _("原因分析"), "measures": _("下一步措施")}
+
+
+def commentary_errors(**texts: str | None) -> list[dict]:
+    """Length and characters of a value's commentary (进展说明, 原因分析, 下一步措施): the rule of notes."""
+    labels = commentary_labels()
+    return [
+        item
+        for name, text in texts.items()
+        for item in text_errors(text, field=name, label=labels[name], max_length=NOTE_MAX_LENGTH)
+    ]
+
+
+def lagging_statuses(items: Sequence[tuple[int, Indicator, int, Decimal]]) -> dict[tuple[int, int, int], str]:
+    """(park id, indicator id, year) → the worst status the value would get once approved, for the values
+    that would be behind (滞后, 严重滞后, 倒退) in a plan of the park; the others are left out.
+
+    The engine judges the park's approved values with these values counted instead of what is approved
+    for those years (``progress.selectors.progress_inputs``, then ``progress.services.progress_compute``):
+    a fixed number of queries however many values are asked about. A zone's value is judged on the rows
+    its park's plans set for the zone; its share of its park's total is not.
+    """
+    if not items:
+        return {}
+    park_ids = {park_id for park_id, _i, _y, _v in items}
+    by_key = {(park_id, indicator.pk): indicator for park_id, indicator, _y, _v in items}
+    rows = PlanIndicator.objects.filter(
+        Q(park_id__in=park_ids) | Q(park__isnull=True, plan__park_id__in=park_ids),
+        indicator_id__in={indicator.pk for _p, indicator, _y, _v in items},
+    ).select_related("unit", "plan")
+    units = Unit.objects.in_bulk({indicator.unit_id for indicator in by_key.values()})
+    series: dict[tuple[int, int], list[tuple[int, Decimal]]] = {}
+    for pi in rows:
+        owner = pi.park_id or pi.plan.park_id
+        indicator = by_key.get((owner, pi.indicator_id))
+        unit = units[indicator.unit_id] if indicator is not None else None
+        if unit is None or pi.unit.dimension != unit.dimension:
+            continue
+        series.setdefault((owner, pi.indicator_id), []).append((pi.pk, factor_between(unit, pi.unit)))
+    if not series:
+        return {}
+    inputs = progress_inputs(park_ids=park_scope(park_ids))
+    replaced = [
+        (key, year, float(value * factor))
+        for park_id, indicator, year, value in items
+        for key, factor in series.get((park_id, indicator.pk), [])
+    ]
+    new = pd.DataFrame.from_records(replaced, columns=["key", "year", "value"])
+    actuals = inputs.actuals.merge(new[["key", "year"]], on=["key", "year"], how="left", indicator=True)
+    kept = inputs.actuals[(actuals["_merge"] == "left_only").to_numpy()]
+    inputs.actuals = pd.concat([kept, new], ignore_index=True).astype({"key": "int64", "year": "int64"})
+    result = progress_compute(inputs)
+    statuses = {
+        (int(key), int(year)): status
+        for key, year, status in result[["plan_indicator_id", "year", "status"]].itertuples(index=False)
+    }
+    found: dict[tuple[int, int, int], str] = {}
+    for park_id, indicator, year, _value in items:
+        for key, _factor in series.get((park_id, indicator.pk), []):
+            status = statuses.get((key, year))
+            if status in BEHIND_STATUSES:
+                previous = found.get((park_id, indicator.pk, year))
+                if previous is None or BEHIND_STATUSES.index(status) > BEHIND_STATUSES.index(previous):
+                    found[(park_id, indicator.pk, year)] = status
+    return found
 
 
 def comment_errors(text: str | None, *, field: str, label: str, required_message: str) -> list[dict]:

@@ -26,6 +26,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.errors import Conflict, DomainError, Invalid, NotAllowed, with_row
 from core.outbox import request_recompute
@@ -33,26 +34,33 @@ from entry.checks import (
     Check,
     EntryScope,
     comment_errors,
+    commentary_errors,
     entry_scope,
     entry_text_errors,
+    lagging_statuses,
     observation_check_many,
     value_errors,
 )
+from entry.models import Commentary
 from indicators.models import Indicator, Observation
 from parks.models import Park
 from parks.selectors import park_roles, park_tree
+from progress.models import ProgressResult
 
 S = Observation.Status
 Action = Observation.history.model.Action
 
 __all__ = [
     "Check",
+    "CommentaryRow",
     "Conflict",
     "DomainError",
     "EntryRow",
     "Invalid",
     "NotAllowed",
     "ReviewDecision",
+    "commentary_bulk_save",
+    "commentary_save",
     "observation_approve",
     "observation_bulk_review",
     "observation_bulk_save",
@@ -420,6 +428,7 @@ def observation_bulk_submit(
             strict=True,
         )
     )
+    ready: list[tuple[int, Observation]] = []  # rows that pass every other rule
     for index, ((_given, version), obs) in enumerate(zip(items, rows, strict=True)):
         if obs is None:
             batch.refuse(index, Conflict(_("该数值已被删除，请刷新后重试"), field="version"))
@@ -441,8 +450,13 @@ def observation_bulk_submit(
         if check.warnings and not obs.note.strip():
             batch.invalid(index, [{"field": "note", "message": w["message"]} for w in check.warnings])
             continue
-        obs.status = S.SUBMITTED
-        batch.update(obs, Action.SUBMIT)
+        ready.append((index, obs))
+    # A value that would be behind its plan needs a 原因分析 (judged with the values being submitted).
+    lagging, reasons = _lagging(ready), _stored_reasons(ready)
+    for index, obs in ready:
+        if not batch.invalid(index, _reasons_missing(obs, lagging=lagging, reasons=reasons)):
+            obs.status = S.SUBMITTED
+            batch.update(obs, Action.SUBMIT)
     batch.raise_errors(single=_single)
     batch.write()
     return [obs for obs in rows if obs is not None]
@@ -605,6 +619,7 @@ def observation_import(
     existing = batch.lock_keys(rows)
     this_year = timezone.localdate().year
     counts, result = ImportCounts(), []
+    written: list[tuple[int, Observation]] = []  # (row, value) of the rows that change
     for index, row in enumerate(rows):
         errors = scope.errors(park_id=row.park.pk, indicator=row.indicator, year=row.year)
         errors += value_errors(indicator=row.indicator, year=row.year, value=row.value, this_year=this_year)
@@ -624,6 +639,7 @@ def observation_import(
                 entered_by=batch.user,
             )
             batch.create(obs, Action.IMPORT, text)
+            written.append((index, obs))
             counts.new += 1
         elif (obs.value, obs.status, obs.source, obs.note) == (row.value, S.APPROVED, row.source, row.note):
             counts.unchanged += 1
@@ -634,10 +650,150 @@ def observation_import(
             obs.previous_approved_value, obs.revision_reason = None, ""
             obs.entered_by = obs.entered_by or batch.user
             batch.update(obs, Action.IMPORT, text)
+            written.append((index, obs))
             counts.changed += 1
         batch.recompute.add(row.park.pk)
         result.append(obs)
+    # Imported values are approved at once: one that would be behind its plan needs its 原因分析 first.
+    lagging, reasons = _lagging(written), _stored_reasons(written)
+    for index, obs in written:
+        batch.invalid(index, _reasons_missing(obs, lagging=lagging, reasons=reasons))
     batch.raise_errors(single=False)
     if not dry_run:
         batch.write()
     return counts, result
+
+
+# --- commentary: 进展说明, 原因分析, 下一步措施 ------------------------------------------------------------
+
+
+def _key(obs) -> tuple[int, int, int]:
+    return (obs.park_id, obs.indicator_id, obs.year)
+
+
+def _lagging(rows: Sequence[tuple[int, Observation]]) -> dict[tuple[int, int, int], str]:
+    return lagging_statuses([(o.park_id, o.indicator, o.year, o.value) for _i, o in rows])
+
+
+def _stored_reasons(rows: Sequence[tuple[int, Observation]]) -> dict[tuple[int, int, int], str]:
+    """The 原因分析 written for these values (one query)."""
+    if not rows:
+        return {}
+    found = Commentary.objects.filter(
+        park_id__in={o.park_id for _i, o in rows},
+        indicator_id__in={o.indicator_id for _i, o in rows},
+        year__in={o.year for _i, o in rows},
+    ).values_list("park_id", "indicator_id", "year", "reasons")
+    return {(p, i, y): text for p, i, y, text in found}
+
+
+def _reasons_missing(obs: Observation, *, lagging: dict, reasons: dict) -> list[dict]:
+    """The refusal of a value that would be behind its plan while no 原因分析 explains it."""
+    status = lagging.get(_key(obs))
+    if status is None or (reasons.get(_key(obs)) or "").strip():
+        return []
+    message = _("“%(indicator)s”%(year)s 年的数值按规划判定为“%(status)s”，提交前须填写原因分析") % {
+        "indicator": obs.indicator.name_zh,
+        "year": obs.year,
+        "status": ProgressResult.Status(status).label,
+    }
+    return [{"field": "reasons", "message": message, "code": "reasons_required"}]
+
+
+@dataclass
+class CommentaryRow:
+    """What staff write about one value (park, indicator, year); None leaves a field as it is."""
+
+    park: Park
+    indicator: Indicator
+    year: int
+    progress: str | None = None
+    reasons: str | None = None
+    measures: str | None = None
+    expected_version: int | None = None
+
+
+COMMENTARY_FIELDS = ("progress", "reasons", "measures")
+
+
+@transaction.atomic
+def commentary_bulk_save(*, user, rows: Sequence[CommentaryRow], _single: bool = False) -> list[Commentary]:
+    """Write the commentary of many values (a sheet's, a request's): all or nothing.
+
+    Staff (填报员) of the park write it, for an indicator a plan of the park asks for that year, while
+    the year's reporting period is open; the texts follow the rules of notes. Every change is kept in
+    the commentary's history (who, when, what)."""
+    batch = _Batch(user=user, summary=_("共 %(n)s 处错误，未保存任何说明"))
+    batch.require(list({r.park.pk: r.park for r in rows}.values()), "entry")
+    scope = batch.scope((r.park.pk, r.indicator.pk, r.year) for r in rows)
+    existing = {}
+    if rows:
+        locked = Commentary.objects.select_for_update().filter(
+            park_id__in={r.park.pk for r in rows},
+            indicator_id__in={r.indicator.pk for r in rows},
+            year__in={r.year for r in rows},
+        )
+        existing = {(c.park_id, c.indicator_id, c.year): c for c in locked}
+    now = timezone.now()
+    created, updated, result = [], [], []
+    for index, row in enumerate(rows):
+        texts = {name: getattr(row, name) for name in COMMENTARY_FIELDS if getattr(row, name) is not None}
+        errors = scope.errors(park_id=row.park.pk, indicator=row.indicator, year=row.year)
+        errors += commentary_errors(**texts)
+        if batch.invalid(index, errors):
+            continue
+        current = existing.get((row.park.pk, row.indicator.pk, row.year))
+        if current is None:
+            if row.expected_version not in (None, 0):
+                batch.refuse(index, Conflict(_("该说明已被删除，请刷新后重试"), field="version"))
+                continue
+            current = Commentary(park=row.park, indicator=row.indicator, year=row.year, version=1)
+            created.append(current)
+        elif row.expected_version is not None and current.version != row.expected_version:
+            batch.refuse(
+                index,
+                Conflict(
+                    _("该说明已被他人修改（当前版本 %(current)s，您看到的是版本 %(seen)s），请刷新后重试")
+                    % {"current": current.version, "seen": row.expected_version},
+                    field="version",
+                ),
+            )
+            continue
+        elif all((getattr(current, n) == t.strip()) for n, t in texts.items()):
+            result.append(current)
+            continue
+        else:
+            current.version += 1
+            updated.append(current)
+        for name, text in texts.items():
+            setattr(current, name, text.strip())
+        current.updated_by, current.updated_at = batch.user, now
+        result.append(current)
+    batch.raise_errors(single=_single)
+    if created:
+        bulk_create_with_history(created, Commentary, default_user=batch.user, default_date=now)
+    if updated:
+        bulk_update_with_history(
+            updated,
+            Commentary,
+            [*COMMENTARY_FIELDS, "updated_by", "updated_at", "version"],
+            default_user=batch.user,
+            default_date=now,
+        )
+    return result
+
+
+def commentary_save(
+    *,
+    user,
+    park: Park,
+    indicator: Indicator,
+    year: int,
+    progress: str | None = None,
+    reasons: str | None = None,
+    measures: str | None = None,
+    expected_version: int | None = None,
+) -> Commentary:
+    """Write the commentary of one value."""
+    row = CommentaryRow(park, indicator, year, progress, reasons, measures, expected_version)
+    return commentary_bulk_save(user=user, rows=[row], _single=True)[0]

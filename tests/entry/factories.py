@@ -45,3 +45,17 @@ def snapshot(obs: Observation) -> tuple:
         fresh.revision_reason,
         fresh.history.count(),
     )
+
+
+def explained(park_code: str, indicator_code: str, year: int, reasons: str = "受市场需求影响，增速放缓"):
+    """A 原因分析 for a value: a value that would be behind its plan needs one before it is submitted or
+    imported (entry.services)."""
+    from entry.models import Commentary
+
+    commentary, _ = Commentary.objects.update_or_create(
+        park=Park.objects.get(code=park_code),
+        indicator=Indicator.objects.get(code=indicator_code),
+        year=year,
+        defaults={"reasons": reasons},
+    )
+    return commentary

@@ -34,6 +34,7 @@ def main(path: str) -> None:
     staff = user_with_role("staff", "yuxi-hitech", ParkRole.Role.ENTRY)
     reviewers = [user_with_role(f"reviewer{n}", "yuxi-hitech", ParkRole.Role.REVIEWER) for n in (1, 2)]
     gdp = Indicator.objects.get(code="gdp-incl-tobacco")
+    services.commentary_save(user=staff, park=yuxi, indicator=gdp, year=2023, reasons="增速放缓")  # 600 lags
     draft = services.observation_save_draft(
         user=staff, park=yuxi, indicator=gdp, year=2023, value=Decimal(600)
     )

@@ -19,7 +19,7 @@ from entry.services import observation_approve, observation_revise, observation_
 from indicators.models import Indicator, Observation
 from parks.models import Park, ParkRole
 from tests.core.api_fixtures import token_client
-from tests.entry.factories import approved, snapshot, user_with_role
+from tests.entry.factories import approved, explained, snapshot, user_with_role
 
 pytestmark = pytest.mark.django_db
 S = Observation.Status
@@ -204,6 +204,7 @@ def test_import_observations_refuses_an_indicator_outside_the_parks_plans(tmp_pa
 
 
 def test_import_records_the_file_as_structured_history(tmp_path):
+    explained("yuxi-hitech", "gdp-incl-tobacco", 2023)  # 600 is behind the plan: importing needs a 原因分析
     path = tmp_path / "actuals.csv"
     path.write_bytes(long_csv(("yuxi-hitech", "gdp-incl-tobacco", 2023, 600, "亿元", "统计局", "")))
     call_command("import_observations", str(path), stdout=StringIO())
@@ -219,6 +220,7 @@ def test_import_records_the_file_as_structured_history(tmp_path):
 
 
 def test_a_long_return_comment_is_kept_whole_in_the_history(staff, reviewer):
+    explained("yuxi-hitech", "gdp-incl-tobacco", 2023)  # 600 is behind the plan: submitting needs a 原因分析
     yuxi, gdp = Park.objects.get(code="yuxi-hitech"), Indicator.objects.get(code="gdp-incl-tobacco")
     obs = observation_submit(
         user=staff,
@@ -270,6 +272,7 @@ def test_a_note_with_lines_and_tabs_is_fine_and_every_export_still_opens(client,
 
 
 def test_a_review_comment_with_control_characters_is_refused(client, staff, reviewer):
+    explained("yuxi-hitech", "gdp-incl-tobacco", 2023)  # 600 is behind the plan: submitting needs a 原因分析
     yuxi, gdp = Park.objects.get(code="yuxi-hitech"), Indicator.objects.get(code="gdp-incl-tobacco")
     obs = observation_submit(
         user=staff,
@@ -317,6 +320,7 @@ def test_a_closed_period_refuses_saving_in_the_sheet_the_api_and_imports(
 
 
 def test_a_closed_period_refuses_submitting_and_reviewing_until_reopened(staff, reviewer, closed_2023):
+    explained("yuxi-hitech", "gdp-incl-tobacco", 2023)  # 600 is behind the plan: submitting needs a 原因分析
     yuxi, gdp = Park.objects.get(code="yuxi-hitech"), Indicator.objects.get(code="gdp-incl-tobacco")
     closed_2023.is_open = True
     closed_2023.save()
@@ -364,6 +368,7 @@ def test_a_reviewer_cannot_approve_their_own_revision(reviewer):
 
 
 def test_a_user_with_both_roles_cannot_approve_their_own_entry_anywhere(client, both, reviewer):
+    explained("yuxi-hitech", "gdp-incl-tobacco", 2023)  # 600 is behind the plan: submitting needs a 原因分析
     yuxi, gdp = Park.objects.get(code="yuxi-hitech"), Indicator.objects.get(code="gdp-incl-tobacco")
     obs = observation_submit(
         user=both,
@@ -385,6 +390,7 @@ def test_a_user_with_both_roles_cannot_approve_their_own_entry_anywhere(client, 
 
 
 def test_an_administrator_may_allow_self_approval_for_a_tiny_park(both):
+    explained("yuxi-hitech", "gdp-incl-tobacco", 2023)  # 600 is behind the plan: submitting needs a 原因分析
     yuxi, gdp = Park.objects.get(code="yuxi-hitech"), Indicator.objects.get(code="gdp-incl-tobacco")
     yuxi.allow_self_approval = True
     yuxi.save()
@@ -507,6 +513,13 @@ def test_saving_submitting_and_reviewing_a_sheet_costs_the_same_queries_for_2_an
     counts = {}
     every = _sheet_rows(40)
     assert len(every) >= 20
+    # Values of 100, 101 … are far behind the plan: each needs a 原因分析 before it is submitted.
+    from entry.models import Commentary
+
+    Commentary.objects.bulk_create(
+        Commentary(park_id=int(p), indicator_id=int(i), year=2023, reasons="口径调整")
+        for p, i in (k.split("-") for k in every)
+    )
     for size in (2, len(every)):
         _yuxi_2023().delete()
         keys = every[:size]

@@ -30,7 +30,7 @@ from indicators.models import Indicator, Observation
 from parks.models import Park, ParkRole
 from progress.models import ProgressResult
 from progress.services import progress_recompute
-from tests.entry.factories import approved, snapshot, user_with_role
+from tests.entry.factories import approved, explained, snapshot, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -182,6 +182,7 @@ def test_every_transition_from_a_wrong_status_is_refused_and_changes_nothing(
 @pytest.mark.parametrize(("action", "status"), RIGHT_STATUS)
 def test_every_allowed_transition(action, status, people, yuxi, gdp):
     obs = make(yuxi, gdp, status)
+    explained("yuxi-hitech", "gdp-incl-tobacco", YEAR)  # 600 is behind the plan's path: submitting needs it
     result = act(action, people[ACTOR[action]], obs, obs.version)
     if action == "discard":
         assert not Observation.objects.filter(pk=obs.pk).exists()
