@@ -40,3 +40,19 @@ class PeriodForm(forms.ModelForm):
         model = ReportingPeriod
         fields = ["park", "year", "deadline", "is_open"]
         widgets = {"deadline": forms.DateInput(attrs={"type": "date"})}
+
+
+class CommentaryForm(forms.Form):
+    """进展说明, 原因分析, 下一步措施 of one value (the services check the texts)."""
+
+    progress = forms.CharField(label=_("进展说明"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    reasons = forms.CharField(
+        label=_("原因分析"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("进度滞后的数值提交审核前必须填写"),
+    )
+    measures = forms.CharField(
+        label=_("下一步措施"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -35,4 +35,5 @@ urlpatterns = [
     path("<slug:park>/<entry_year:year>/review/", views.review, name="review"),
     path("<slug:park>/<entry_year:year>/export/", views.export, name="export"),
     path("<slug:park>/<entry_year:year>/<slug:indicator>/", views.value, name="value"),
+    path("<slug:park>/<entry_year:year>/<slug:indicator>/commentary/", views.commentary, name="commentary"),
 ]

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,8 +23,9 @@ from core import xlsx
 from core.formatting import decimal_str
 from core.forms import UploadForm
 from core.numbers import parse_number
-from entry.forms import PeriodForm, ReviseForm
-from entry.models import ReportingPeriod
+from entry.checks import lagging_statuses
+from entry.forms import CommentaryForm, PeriodForm, ReviseForm
+from entry.models import Commentary, ReportingPeriod
 from entry.selectors import (
     S,
     Sheet,
@@ -41,6 +43,7 @@ from entry.services import (
     EntryRow,
     NotAllowed,
     ReviewDecision,
+    commentary_save,
     observation_bulk_review,
     observation_bulk_save,
     observation_bulk_submit,
@@ -59,7 +62,8 @@ from indicators.units import UnitConversionError
 from parks.models import Park
 from parks.permissions import can_enter, can_review, is_admin, public_or_readable_parks, readable_parks
 from plans import excel
-from plans.models import Plan
+from plans.models import Plan, PlanIndicator
+from progress.models import ProgressResult
 
 WAITING_FILTERS = {
     "entry": gettext_lazy("待我填报"),
@@ -464,6 +468,85 @@ def value(request: HttpRequest, park: str, year: int, indicator: str) -> HttpRes
             "staff": staff,
             "approved": history[0] if history and not staff else None,
             "form": form,
+        },
+        status=status,
+    )
+
+
+# --- One value: its commentary ---------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def commentary(request: HttpRequest, park: str, year: int, indicator: str) -> HttpResponse:
+    """进展说明, 原因分析 and 下一步措施 of one value, which the evaluation reports quote verbatim: staff of
+    the park read them, its 填报员 write them (entry.services.commentary_save)."""
+    park = _park(request.user, park)
+    _require_readable(request.user, park)
+    if not staff_on(request.user, park):
+        raise PermissionDenied(_("只有“%(park)s”的填报员、审核员可以查看进展说明") % {"park": park.name_zh})
+    indicator = get_object_or_404(Indicator.objects.select_related("unit"), code=indicator)
+    entering = can_enter(request.user, park)
+    current = Commentary.objects.filter(park=park, indicator=indicator, year=year).first()
+    obs = Observation.objects.filter(park=park, indicator=indicator, year=year).first()
+    status = 200
+    initial = (
+        {name: getattr(current, name) for name in ("progress", "reasons", "measures")} if current else {}
+    )
+    form = CommentaryForm(
+        request.POST or None, initial={**initial, "version": current.version if current else 0}
+    )
+    if request.method == "POST":
+        if not entering:
+            raise PermissionDenied(_("您不是“%(park)s”的填报员") % {"park": park.name_zh})
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                commentary_save(
+                    user=request.user,
+                    park=park,
+                    indicator=indicator,
+                    year=year,
+                    progress=data["progress"],
+                    reasons=data["reasons"],
+                    measures=data["measures"],
+                    expected_version=data["version"],
+                )
+            except NotAllowed as exc:
+                raise PermissionDenied(exc.message) from exc
+            except DomainError as exc:
+                for item in exc.errors:
+                    form.add_error(
+                        item.get("field") if item.get("field") in form.fields else None, item["message"]
+                    )
+            else:
+                messages.success(request, _("已保存进展说明。"))
+                return redirect("entry:sheet", park=park.code, year=year)
+        status = 400
+    lagging = None
+    if obs is not None and obs.status in (S.DRAFT, S.RETURNED):
+        found = lagging_statuses([(park.pk, indicator, year, obs.value)]).get((park.pk, indicator.pk, year))
+        lagging = ProgressResult.Status(found).label if found else None
+    units = (
+        PlanIndicator.objects.filter(indicator=indicator, plan__base_year__lte=year, plan__end_year__gte=year)
+        .filter(Q(park=park) | Q(park__isnull=True, plan__park=park))
+        .exclude(responsible_unit="")
+        .values_list("plan__name", "responsible_unit")
+    )
+    return render(
+        request,
+        "entry/commentary.html",
+        {
+            "park": park,
+            "year": year,
+            "indicator": indicator,
+            "obs": obs,
+            "value_text": decimal_str(obs.value) if obs else "",
+            "form": form,
+            "can_enter": entering,
+            "lagging": lagging,
+            "responsible_units": list(units),
+            "commentary": current,
         },
         status=status,
     )

@@ -15,7 +15,16 @@ class MilestoneInline(admin.TabularInline):
 
 class PlanIndicatorInline(admin.TabularInline):
     model = PlanIndicator
-    fields = ("order", "category_printed", "name_printed", "unit", "indicator", "park", "nature")
+    fields = (
+        "order",
+        "category_printed",
+        "name_printed",
+        "unit",
+        "indicator",
+        "park",
+        "nature",
+        "responsible_unit",
+    )
     autocomplete_fields = ("indicator", "park")
     extra = 0
     show_change_link = True
