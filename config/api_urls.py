@@ -14,6 +14,7 @@ from indicators.api import CategoryViewSet, IndicatorViewSet, UnitViewSet
 from parks.api import ParkViewSet
 from plans.api import PlanViewSet, TargetViewSet
 from progress.api import ProgressViewSet
+from reports.api import ReportViewSet
 
 app_name = "api"
 
@@ -28,6 +29,7 @@ router.register("observations", ObservationViewSet, basename="observation")
 router.register("plans", PlanViewSet, basename="plan")
 router.register("targets", TargetViewSet, basename="target")
 router.register("progress", ProgressViewSet, basename="progress")
+router.register("reports", ReportViewSet, basename="report")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -16,6 +16,7 @@ urlpatterns = [
     path("entry/", include("entry.urls")),
     path("plans/", include("plans.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("reports/", include("reports.urls")),
     path("", home, name="home"),
 ]
 

@@ -194,11 +194,14 @@ def _scope_parks(park: Park) -> list[int]:
     return sorted(park_tree().descendants_and_self([park.pk]))
 
 
-def park_report(*, user, park: Park, plan: Plan, year: int, kind: str | None = None) -> ParkReport:
+def park_report(
+    *, user, park: Park, plan: Plan, year: int, kind: str | None = None, staff: bool | None = None
+) -> ParkReport:
     """Everything one park's report says about ``plan`` in ``year`` (the caller checked that ``user``
-    may read the park). ``kind`` defaults to ``report_kind(plan, year)``."""
+    may read the park). ``kind`` defaults to ``report_kind(plan, year)``; ``staff`` (whether the reader
+    sees what is not approved yet) defaults to whether ``user`` is staff of the park."""
     kind = kind or report_kind(plan, year)
-    staff = staff_on(user, park)
+    staff = staff_on(user, park) if staff is None else staff
     pis = _plan_indicators(plan, park)
     records = progress_records(plan=plan, park=park)
     by_order: dict[int, list[dict]] = {}

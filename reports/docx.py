@@ -133,6 +133,7 @@ class _Footnotes:
     def __init__(self, document):
         self.document = document
         self.root = None
+        self.count = 0  # footnote ids run through the whole document (a region report has many tables)
 
     def _part(self):
         if self.root is None:
@@ -153,8 +154,10 @@ class _Footnotes:
             self.root = part.element
         return self.root
 
-    def add(self, paragraph, number: int, text: str) -> None:
+    def add(self, paragraph, text: str) -> None:
         root = self._part()
+        self.count += 1
+        number = self.count
         note = parse_xml(
             f'<w:footnote {nsdecls("w")} w:id="{number}"><w:p><w:pPr><w:jc w:val="both"/></w:pPr>'
             '<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteRef/></w:r></w:p></w:footnote>'
@@ -212,11 +215,25 @@ def _table(document, report: ParkReport, footnotes: _Footnotes) -> None:
             )
             if column.key == "name":
                 for number in item.footnotes:
-                    footnotes.add(paragraph, number, notes[number])
+                    footnotes.add(paragraph, notes[number])
 
 
-def write_docx(report: ParkReport) -> bytes:
-    """The report as the bytes of a .docx file."""
+def _grid(document, block) -> None:
+    """A plain table (a region's ranking): header and rows of text."""
+    table = document.add_table(rows=1 + len(block.rows), cols=len(block.header))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for row, texts in zip(table.rows, [block.header, *block.rows], strict=True):
+        for index, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            paragraph = cell.paragraphs[0]
+            align = "center" if row is table.rows[0] else (block.aligns[index] if block.aligns else "center")
+            paragraph.paragraph_format.alignment = ALIGN[align]
+            _fonts(paragraph.add_run(text), BODY_FONT, size=TABLE_SIZE, bold=row is table.rows[0])
+
+
+def write_docx(report) -> bytes:
+    """The report (a park's or a region's) as the bytes of a .docx file."""
     document = Document()
     normal = document.styles["Normal"]
     _fonts(normal, BODY_FONT, size=BODY_SIZE)
@@ -230,7 +247,7 @@ def write_docx(report: ParkReport) -> bytes:
     document.core_properties.language = "zh-CN"
     footnotes = _Footnotes(document)
 
-    for block in outline.blocks(report):
+    for block in outline.document_blocks(report):
         if block.kind == "title":
             _paragraph(
                 document,
@@ -267,7 +284,19 @@ def write_docx(report: ParkReport) -> bytes:
                 align=WD_ALIGN_PARAGRAPH.CENTER,
                 line=Pt(24),
             )
-            _table(document, report, footnotes)
+            _table(document, block.report, footnotes)
+            _paragraph(document, "", indent=False, size=Pt(9), line=Pt(12))
+        elif block.kind == "grid":
+            _paragraph(
+                document,
+                block.text,
+                font=H1_FONT,
+                size=Pt(14),
+                indent=False,
+                align=WD_ALIGN_PARAGRAPH.CENTER,
+                line=Pt(24),
+            )
+            _grid(document, block)
             _paragraph(document, "", indent=False, size=Pt(9), line=Pt(12))
         elif block.kind == "chart" and block.chart is not None and block.chart.png:
             picture = _paragraph(document, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, line=None)

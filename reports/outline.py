@@ -22,6 +22,10 @@ class Block:
     chart: Chart | None = None
     number: int = 0  # 图 number of a chart
     src: str = ""  # the chart as a data URI (PDF)
+    report: ParkReport | None = None  # table: whose 主要指标完成情况表
+    header: list[str] = field(default_factory=list)  # grid: a plain table's header …
+    rows: list[list[str]] = field(default_factory=list)  # … and rows
+    aligns: list[str] = field(default_factory=list)
 
 
 def numeral(n: int) -> str:
@@ -141,7 +145,7 @@ def blocks(report: ParkReport) -> list[Block]:
 
     h1("主要指标完成情况")
     out.append(Block("para", f"{year}年各项指标完成情况见表1。"))
-    out.append(Block("table", f"表1  {TABLE_TITLE}"))
+    out.append(Block("table", f"表1  {TABLE_TITLE}", report=report))
     if report.charts_missing:
         out.append(Block("para", report.charts_missing))
     chart("completion")
@@ -198,3 +202,8 @@ def blocks(report: ParkReport) -> list[Block]:
 
 def _date(value) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
+
+
+def document_blocks(report) -> list[Block]:
+    """The blocks of any report: a region's knows its own outline, a park's is ``blocks``."""
+    return report.outline() if hasattr(report, "outline") else blocks(report)

@@ -53,24 +53,24 @@ def _table(report: ParkReport) -> list[dict]:
     return rows
 
 
-def report_html(report: ParkReport) -> str:
-    blocks = outline.blocks(report)
+def report_html(report) -> str:
+    blocks = outline.document_blocks(report)
     for block in blocks:
         if block.kind == "chart" and block.chart is not None and block.chart.png:
             block.src = "data:image/png;base64," + base64.b64encode(block.chart.png).decode("ascii")
-    return render_to_string(
-        "reports/report.html",
-        {
-            "report": report,
-            "blocks": blocks,
-            "columns": outline.table_columns(report),
-            "rows": _table(report),
-            "fonts": FONTS,
-        },
-    )
+        if block.kind == "table":
+            block.columns = outline.table_columns(block.report)
+            block.table = _table(block.report)
+        if block.kind == "grid":
+            aligns = block.aligns or ["center"] * len(block.header)
+            block.grid = [
+                [{"align": align, "text": text} for align, text in zip(aligns, row, strict=True)]
+                for row in block.rows
+            ]
+    return render_to_string("reports/report.html", {"report": report, "blocks": blocks, "fonts": FONTS})
 
 
-def write_pdf(report: ParkReport) -> bytes:
+def write_pdf(report) -> bytes:
     """The report as the bytes of a PDF file (fonts embedded)."""
     from weasyprint import HTML  # loads Pango; only needed when a PDF is written
     from weasyprint.urls import URLFetcher

@@ -236,7 +236,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+    # Reports take seconds to write: ten a minute per caller (reports.api).
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "reports": "10/min"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 # API tokens (django-rest-knox, parks.ApiToken): stored hashed, each with an expiry, several per user

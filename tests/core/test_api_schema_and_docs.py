@@ -52,6 +52,7 @@ def test_schema_lists_every_endpoint(schema):
         ("GET", "/api/v1/progress/"),
         ("GET", "/api/v1/progress/summary/"),
         ("GET", "/api/v1/progress/ranking/"),
+        ("GET", "/api/v1/reports/"),
     }
 
 
