@@ -240,3 +240,19 @@ def test_seeding_restores_a_changed_value_and_records_it():
     assert obs.value == Decimal("471.6")
     assert report.updated == {"observation": 1}
     assert obs.history.first().history_action == "seed"
+
+
+def test_the_seed_command_says_what_the_plan_audit_found():
+    obs = Observation.objects.get(park__code="yuxi-hitech", indicator__code="gdp-incl-tobacco", year=2015)
+    obs.value = Decimal("1")
+    obs.save()
+    out = StringIO()
+    call_command("seed", stdout=out)
+    lines = out.getvalue().splitlines()
+    audit = [line for line in lines if line.startswith("plan audit of ")]
+    # The two Yuxi plans have findings (targets behind their base, the trade disagreements); the others none.
+    assert [line.split(":")[0] for line in audit] == [
+        "plan audit of yuxi-13th-fyp",
+        "plan audit of yuxi-14th-fyp",
+    ]
+    assert all("plan_audit --plan yuxi-" in line for line in audit)

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from plans.audit import severity_counts
 from plans.seeding import seed_load
 from progress.services import progress_recompute
 
@@ -20,4 +21,11 @@ class Command(BaseCommand):
             if bucket:
                 summary = ", ".join(f"{name} {n}" for name, n in sorted(bucket.items()))
                 self.stdout.write(f"{label}: {summary}")
+        for code, findings in sorted(report.findings.items()):
+            if findings:
+                counts = severity_counts(findings)
+                self.stdout.write(
+                    f"plan audit of {code}: {counts['error']} errors, {counts['warning']} warnings, "
+                    f"{counts['notice']} notices (python manage.py plan_audit --plan {code})"
+                )
         self.stdout.write(self.style.SUCCESS("Seed data loaded."))
