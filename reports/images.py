@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import hashlib
+import io
 import logging
 import os
 import shutil
@@ -27,8 +28,8 @@ from reports.context import Chart, ParkReport
 
 log = logging.getLogger(__name__)
 
-WIDTH = 900  # CSS pixels; drawn at SCALE for print (1800 px wide, 150 mm on the page ≈ 300 dpi)
-SCALE = 2
+WIDTH = 900  # CSS pixels; drawn at SCALE for print (1350 px wide, 150 mm on the page ≈ 230 dpi)
+SCALE = 1.5
 CACHE_SECONDS = 60 * 60 * 24
 TABS = 2  # this machine has two cores
 DRAW_TIMEOUT = 60
@@ -217,6 +218,21 @@ def idle_seconds() -> float:
     return float(getattr(settings, "REPORTS_BROWSER_IDLE_SECONDS", 120))
 
 
+def _opaque(png: bytes) -> bytes:
+    """The chart without its alpha channel (on white, as drawn): a PDF stores an alpha channel as a second
+    image, which WeasyPrint encodes again for every chart."""
+    from PIL import Image  # WeasyPrint's dependency
+
+    image = Image.open(io.BytesIO(png))
+    if image.mode == "RGB":
+        return png
+    flat = Image.new("RGB", image.size, "white")
+    flat.paste(image, mask=image.getchannel("A") if "A" in image.getbands() else None)
+    out = io.BytesIO()
+    flat.save(out, format="PNG", compress_level=1)  # fast: WeasyPrint re-encodes it anyway
+    return out.getvalue()
+
+
 def draw(charts: list[Chart]) -> None:
     """Fill in each chart's PNG (from the cache, or drawn now). Raises ChartsUnavailable without a
     browser, or when drawing fails."""
@@ -238,7 +254,7 @@ def draw(charts: list[Chart]) -> None:
         raise ChartsUnavailable(f"drawing failed: {exc}") from exc
     drawn = {}
     for (chart, key), png in zip(missing, images, strict=True):
-        chart.png = drawn[key] = png
+        chart.png = drawn[key] = _opaque(png)
     cache.set_many(drawn, CACHE_SECONDS)
 
 
