@@ -11,6 +11,7 @@ own, tighter rate (``reports`` in ``DEFAULT_THROTTLE_RATES``).
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, viewsets
@@ -91,6 +92,6 @@ class ReportViewSet(ApiViewMixin, viewsets.ViewSet):
             kind=target.kind,
         )
         response = HttpResponse(document.content, content_type=document.content_type)
-        response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+        response["Content-Disposition"] = content_disposition_header(True, document.filename)
         response["Cache-Control"] = "private, no-store"
         return response

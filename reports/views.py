@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -127,6 +128,6 @@ def download(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("reports:detail", pk=report.pk)
     content = ReportRequest.objects.values_list("content", flat=True).get(pk=report.pk)
     response = HttpResponse(bytes(content), content_type=report.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{report.filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, report.filename)
     response["Cache-Control"] = "private, no-store"
     return response
