@@ -237,6 +237,35 @@ class BulkRowSerializer(EntryYear, serializers.Serializer):
     version = _version_field(required=False)
 
 
+class CommentaryInputSerializer(serializers.Serializer):
+    progress = PlainText(required=False, allow_blank=True, max_length=5000, label=_l("进展说明"))
+    reasons = PlainText(
+        required=False,
+        allow_blank=True,
+        max_length=5000,
+        label=_l("原因分析"),
+        help_text="原因分析：按规划判定为滞后、严重滞后或倒退的数值，提交审核前必须填写",
+    )
+    measures = PlainText(required=False, allow_blank=True, max_length=5000, label=_l("下一步措施"))
+    version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_VERSION,
+        help_text="客户端看到的说明版本号（乐观锁，尚无说明时为 0）：已被他人修改时返回 409",
+    )
+
+
+class CommentarySerializer(serializers.Serializer):
+    park = serializers.CharField(source="park.code")
+    indicator = serializers.CharField(source="indicator.code")
+    year = serializers.IntegerField()
+    progress = serializers.CharField(help_text="进展说明")
+    reasons = serializers.CharField(help_text="原因分析")
+    measures = serializers.CharField(help_text="下一步措施")
+    version = serializers.IntegerField()
+    updated_at = serializers.DateTimeField()
+
+
 def unknown_indicator(code: str, *, row: int | None = None) -> dict:
     return error_item("indicator", _("未知指标：%(code)s") % {"code": code}, row=row)
 
@@ -398,6 +427,7 @@ WRITE_RIGHTS = {
     "approve": _REVIEW,
     "return_": _REVIEW,
     "revise": _ENTRY_OR_REVIEW,
+    "commentary": _ENTRY,
 }
 
 
@@ -661,6 +691,34 @@ class ObservationViewSet(
     @action(detail=True, methods=["post"])
     def revise(self, request, pk=None):
         return self._act(ReviseSerializer, workflow.observation_revise)
+
+    @extend_schema(
+        summary="填写进展说明、原因分析、下一步措施（填报员）",
+        request=CommentaryInputSerializer,
+        responses={200: CommentarySerializer},
+        description=(
+            "该数值所属园区、指标、年份的说明，评估报告原文引用；未给出的字段保持不变。"
+            "按规划判定为滞后的数值，提交审核（submit）前必须先填写原因分析，否则返回 409。"
+        ),
+        **OBS,
+    )
+    @action(detail=True, methods=["post"])
+    def commentary(self, request, pk=None):
+        obs = self.get_object()
+        data = CommentaryInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        version = values.pop("version", None)
+        with judged_by_the_data():
+            saved = workflow.commentary_save(
+                user=request.user,
+                park=obs.park,
+                indicator=obs.indicator,
+                year=obs.year,
+                expected_version=version,
+                **values,
+            )
+        return Response(CommentarySerializer(saved).data)
 
     @extend_schema(
         summary="变更历史（最新在前）",

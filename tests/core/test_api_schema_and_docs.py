@@ -44,6 +44,7 @@ def test_schema_lists_every_endpoint(schema):
         ("POST", "/api/v1/observations/{id}/approve/"),
         ("POST", "/api/v1/observations/{id}/return/"),
         ("POST", "/api/v1/observations/{id}/revise/"),
+        ("POST", "/api/v1/observations/{id}/commentary/"),
         ("GET", "/api/v1/observations/{id}/history/"),
         ("GET", "/api/v1/plans/"),
         ("GET", "/api/v1/plans/{code}/"),

@@ -130,6 +130,17 @@ def test_the_api_refuses_to_submit_a_lagging_value_without_a_reason(staff, yuxi,
     )
     assert refused.status_code == 409  # well-formed, refused by the data
     assert refused.json()["errors"][0]["field"] == "reasons"
+    written = client.post(
+        f"/api/v1/observations/{created['id']}/commentary/",
+        {"reasons": "烟草行业产值下降", "version": 0},
+        format="json",
+    )
+    assert written.status_code == 200
+    assert (written.json()["reasons"], written.json()["version"]) == ("烟草行业产值下降", 1)
+    submitted = client.post(
+        f"/api/v1/observations/{created['id']}/submit/", {"version": created["version"]}, format="json"
+    )
+    assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
 
 
 def test_import_of_a_lagging_value_needs_its_reason_first(tmp_path, staff, yuxi, gdp):
