@@ -1,12 +1,12 @@
 """In the browser: the dashboards' region button queues a region report, whose page follows the progress
-and offers the download (Playwright with Debian's Chromium, like tests/e2e/)."""
+and offers the download (Playwright with Debian's Chromium; in tests/e2e to share its one browser)."""
 
 from __future__ import annotations
 
 import pytest
 
 from parks.models import RegionScope
-from tests.e2e.conftest import browser, page, screenshot, seeded_live_server  # noqa: F401  (fixtures)
+from tests.e2e.conftest import screenshot
 from tests.reports.conftest import user_with_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,7 +20,7 @@ def no_charts(monkeypatch):
     monkeypatch.setattr(images, "draw", lambda charts: None)
 
 
-def test_region_report_button_progress_bar_and_download(seeded_live_server, page, monkeypatch):  # noqa: F811
+def test_region_report_button_progress_bar_and_download(seeded_live_server, page, monkeypatch):
     from reports import tasks
     from reports.models import ReportRequest
     from reports.services import run_region_request
