@@ -51,6 +51,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/api.py
 	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/uploads.py
+	$(BIN)/python benchmarks/reports.py
 	@case "$$DATABASE_URL" in postgres*) $(BIN)/python benchmarks/recompute.py ;; \
 	  *) echo "benchmarks/recompute.py skipped: set DATABASE_URL to a PostgreSQL server" ;; esac
 
