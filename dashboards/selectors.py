@@ -12,7 +12,7 @@ import datetime
 from collections.abc import Iterable
 
 import pandas as pd
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
 from indicators.models import Indicator, Observation
 from indicators.selectors import approvals, approved_records
@@ -110,21 +110,26 @@ def plans_by_park(park_ids: Iterable[int]) -> dict[int, list[Plan]]:
 # --- synthetic data ---------------------------------------------------------------------------------
 
 
-def _rests_on_synthetic(park_ref: str, indicator_ref: str, year_ref: str, base_year_ref: str) -> Exists:
+def _rests_on_synthetic(
+    park_ref: str, indicator_ref: str, year_ref: str, base_year_ref: str
+) -> ExpressionWrapper:
     """True when a counted synthetic observation feeds the row: the park's (or one of its zones', which
-    roll up into it) value of the indicator in the row's year or in the plan's base year."""
+    roll up into it) value of the indicator in the row's year or in the plan's base year.
+
+    Six EXISTS, one per (park or zone depth, year or base year), each an equality lookup on the
+    (park, indicator, year) index (zones through the parks' parent index). One EXISTS with ORs inside
+    made PostgreSQL scan every observation of the indicator in the country for every result row (issue 16).
+    """
     counted = Q(status=Observation.Status.APPROVED) | Q(previous_approved_value__isnull=False)
-    park = Q(park_id=OuterRef(park_ref)) | Q(park__parent_id=OuterRef(park_ref))
-    park |= Q(park__parent__parent_id=OuterRef(park_ref))
-    year = Q(year=OuterRef(year_ref)) | Q(year=OuterRef(base_year_ref))
-    return Exists(
-        Observation.objects.filter(
-            counted, park, year, is_synthetic=True, indicator_id=OuterRef(indicator_ref)
-        )
-    )
+    feeds = Observation.objects.filter(counted, is_synthetic=True, indicator_id=OuterRef(indicator_ref))
+    terms = Q()
+    for park in ("park_id", "park__parent_id", "park__parent__parent_id"):
+        for year in (year_ref, base_year_ref):
+            terms |= Q(Exists(feeds.filter(**{park: OuterRef(park_ref), "year": OuterRef(year)})))
+    return ExpressionWrapper(terms, output_field=BooleanField())
 
 
-def _synthetic_annotation() -> Exists:
+def _synthetic_annotation() -> ExpressionWrapper:
     return _rests_on_synthetic("park_id", "plan_indicator__indicator_id", "year", "plan__base_year")
 
 
