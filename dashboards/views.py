@@ -634,7 +634,8 @@ def compare(request: HttpRequest) -> HttpResponse:
 
 
 def region(request: HttpRequest) -> HttpResponse:
-    visible = selectors.visible_park_regions(request.user)
+    tree = selectors.park_tree()
+    visible = selectors.visible_park_regions(request.user, tree=tree)
     parks = selectors.visible_parks(request.user, visible)
     choices = selectors.region_choices(visible)
     provinces = list(dict.fromkeys(p for p, _f in choices))
@@ -658,7 +659,7 @@ def region(request: HttpRequest) -> HttpResponse:
     plans = selectors.plans_by_park(p.pk for p in members)
     current = {p.pk: selectors.current_plan(plans.get(p.pk, []), today=_today()) for p in members}
     plan_ids = [plan.pk for plan in current.values() if plan is not None]
-    summary = selectors.status_summary_frame(plan_ids)
+    summary = selectors.status_summary_frame(plan_ids, tree=tree)
     plan_years = {
         pid: frames.summary_year(summary, pid, requested=requested_year, today_year=_today().year)
         for pid in plan_ids

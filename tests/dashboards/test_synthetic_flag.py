@@ -49,3 +49,20 @@ def test_a_returned_synthetic_value_marks_nothing(yuxi, add_actuals):
     progress_recompute(park_ids=[yuxi.pk])
     flags = _flags(plan, "gdp-incl-tobacco")
     assert flags[2021] is False  # the row is there (the plan sets a 2021 target), and not marked
+
+
+def test_the_region_summary_counts_a_zones_synthetic_value_in_the_park_it_rolls_up_into(yuxi, add_actuals):
+    from parks.models import Park
+
+    plan = Plan.objects.get(code="yuxi-14th-fyp")
+    add_actuals(yuxi, {"gdp-incl-tobacco": {2021: 563.1}})
+    for code in ("yuxi-hitech-south", "yuxi-hitech-jiulong", "yuxi-hitech-hongta", "yuxi-hitech-yanhe"):
+        add_actuals(Park.objects.get(code=code), {"main-business-revenue": {2022: 200}})
+    add_actuals(
+        Park.objects.get(code="yuxi-hitech-jiangchuan"),
+        {"main-business-revenue": {2022: 200}},
+        synthetic=True,
+    )
+    by_year = status_summary_frame([plan.pk]).groupby("year")["synthetic"].any()
+    assert (bool(by_year[2021]), bool(by_year[2022])) == (False, True)
+    assert _flags(plan, "main-business-revenue")[2022] is True  # the row-level check agrees
