@@ -28,6 +28,11 @@ class ProgressResult(models.Model):
         INDEX = "index", _("进度指数")
         COMPLETION = "completion", _("完成率")
 
+    class OddsBasis(models.TextChoices):
+        OWN = "own", _("本园区历年变化")
+        POOLED = "pooled", _("多园区汇总波动")
+        INSUFFICIENT = "insufficient", _("数据不足以估计")
+
     park = models.ForeignKey("parks.Park", on_delete=models.CASCADE, related_name="+")
     plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="progress_results")
     plan_indicator = models.ForeignKey(
@@ -59,6 +64,15 @@ class ProgressResult(models.Model):
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices)
     trend = models.CharField(_("趋势"), max_length=32, blank=True)
     note = models.TextField(_("说明"), blank=True)
+    # The odds of meeting the milestone target (progress.odds, docs/progress-method.md §11): the
+    # probability, the 80 % interval of the milestone value (in the plan indicator's unit) and where the
+    # volatility came from; all empty for rows without odds (flows, rates, at or after the milestone).
+    odds_probability = models.FloatField(_("达标概率"), null=True)
+    odds_low = models.FloatField(_("节点值80%区间下限"), null=True)
+    odds_high = models.FloatField(_("节点值80%区间上限"), null=True)
+    odds_basis = models.CharField(
+        _("达标概率依据"), max_length=16, choices=OddsBasis.choices, blank=True, default=""
+    )
     # A hash of every figure above: a recompute compares it and writes only the rows that changed.
     fingerprint = models.BigIntegerField(_("指纹"), null=True, editable=False)
     # When these figures last changed; an unchanged recompute leaves the row alone.
@@ -98,3 +112,19 @@ class ProgressDirty(models.Model):
 
     def __str__(self) -> str:
         return f"{self.park_id} @ {self.requested_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RecomputeStamp(models.Model):
+    """What the inputs looked like when the last full recompute ran (``progress.services``): the nightly
+    run compares a fresh signature with it and does nothing when no input changed."""
+
+    name = models.CharField(_("名称"), max_length=32, unique=True)
+    signature = models.CharField(_("输入签名"), max_length=64)
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    class Meta:
+        verbose_name = _("重算记录")
+        verbose_name_plural = _("重算记录")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.computed_at:%Y-%m-%d %H:%M:%S}"

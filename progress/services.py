@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 from collections.abc import Sequence
@@ -12,8 +13,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.cache import invalidate_api_cache
+from parks.selectors import park_tree
 from progress.engine import FIGURE_COLUMNS, compute_progress
-from progress.models import ProgressDirty, ProgressResult
+from progress.models import ProgressDirty, ProgressResult, RecomputeStamp
+from progress.odds import NOTE_FEW_CHANGES, ODDS_COLUMNS, compute_odds
+from progress.odds_inputs import pooled_volatility
 from progress.selectors import ProgressInputs, park_scope, progress_inputs, read_frame
 
 logger = logging.getLogger(__name__)
@@ -30,21 +34,48 @@ UNIT_COLUMNS = [
     "gap_year",
     "gap_final",
     "projected_final",
+    "odds_low",
+    "odds_high",
 ]
 UNIT_DECIMALS = 8
 KEY_COLUMNS = ["park_id", "plan_id", "plan_indicator_id", "year"]
-RESULT_COLUMNS = [*KEY_COLUMNS, *FIGURE_COLUMNS]
+RESULT_COLUMNS = [*KEY_COLUMNS, *FIGURE_COLUMNS, *ODDS_COLUMNS]
+# Above this many series the pooled volatility is read for every plan indicator and filtered here (an
+# IN list that long would pass SQLite's limit of bound parameters).
+POOL_KEYS_MAX = 10_000
 
 
 def progress_compute(inputs: ProgressInputs) -> pd.DataFrame:
-    """Run the engine on loaded inputs; return rows shaped like ProgressResult (without updated_at)."""
+    """Run the engine on loaded inputs, then the odds (``progress.odds``); return rows shaped like
+    ProgressResult (without updated_at)."""
     result = compute_progress(inputs.items, inputs.targets, inputs.actuals, inputs.milestones)
+    result = _add_odds(result, inputs)
     if not inputs.notes.empty:
         result = _add_selector_notes(result, inputs.notes)
     result[UNIT_COLUMNS] = result[UNIT_COLUMNS].round(UNIT_DECIMALS)
     keyed = inputs.items[["key", "park_id", "plan_id"]]
     result = result.merge(keyed, on="key", how="left").rename(columns={"key": "plan_indicator_id"})
     return result[RESULT_COLUMNS]
+
+
+def _add_odds(result: pd.DataFrame, inputs: ProgressInputs) -> pd.DataFrame:
+    """The odds of every row, their reason appended to the note. The volatility pooled across parks is
+    read (one query over every park's observations, ``progress.odds_inputs``) only for the series that
+    have too few changes of their own, so a recompute whose series all have enough reads nothing."""
+    odds = compute_odds(inputs.items, inputs.actuals, result)
+    wanted = np.unique(result["key"].to_numpy()[(odds["odds_note"] == NOTE_FEW_CHANGES).to_numpy()])
+    if wanted.size:
+        pooled = pooled_volatility(None if wanted.size > POOL_KEYS_MAX else wanted.tolist())
+        pooled = pooled[pooled["key"].isin(wanted)]
+        odds = compute_odds(inputs.items, inputs.actuals, result, pooled)
+    note = result["note"].to_numpy(dtype=object)
+    extra = odds["odds_note"].to_numpy(dtype=object)
+    has = extra != ""
+    joined = np.where(note[has] != "", note[has] + "; " + extra[has], extra[has])
+    note = note.copy()
+    note[has] = joined
+    note = pd.Series(note, index=result.index, dtype=result["note"].dtype)
+    return result.assign(note=note, **{c: odds[c].to_numpy() for c in ODDS_COLUMNS})
 
 
 def _add_selector_notes(result: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
@@ -81,28 +112,109 @@ def _fingerprints(result: pd.DataFrame) -> np.ndarray:
     return pd.util.hash_pandas_object(figures, index=False).to_numpy().view(np.int64)
 
 
-# Every recompute takes this lock (PostgreSQL): a full recompute that read early can never overwrite a
-# fresher one-park result stored while it was computing.
-RECOMPUTE_LOCK = 8_170_420_251
+# Advisory locks (PostgreSQL), one per park: ``pg_advisory_xact_lock(LOCK_NAMESPACE, park_id)``. A
+# recompute locks every park whose plans it writes (its scope), in id order so that two recomputes never
+# deadlock. Two recomputes that share a park run one after the other — so a recompute that read early can
+# never overwrite a fresher result of that park — and recomputes of different park trees run in parallel.
+LOCK_NAMESPACE = 817_042  # fits a 32-bit key
+# A full recompute works through the park trees in partitions of about this many parks, each in its own
+# transaction: memory stays bounded, and Celery workers can take partitions in parallel.
+PARTITION_PARKS = 250
+
+
+def _lock_parks(park_ids: Sequence[int]) -> None:
+    if connection.vendor != "postgresql" or not park_ids:
+        return
+    with connection.cursor() as cursor:
+        # The subquery is sorted before the function runs over it: locks are taken in id order.
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(%s, id)) FROM (SELECT unnest(%s::int[]) AS id ORDER BY 1) s",
+            [LOCK_NAMESPACE, sorted(park_ids)],
+        )
 
 
 def progress_recompute(*, park_ids: Sequence[int] | None = None) -> int:
-    """Recompute and store the progress of the plans of ``park_ids`` (every park when None).
+    """Recompute and store the progress of the plans of ``park_ids`` (every park when None, partition
+    by partition: see ``progress_partitions``).
 
     Idempotent: only rows whose figures changed are written (compared by fingerprint), rows for years
     that no longer have an actual or a target are deleted. Returns the number of result rows in scope.
     """
-    scope = None if park_ids is None else park_scope(park_ids)
+    if park_ids is None:
+        return sum(progress_recompute(park_ids=partition) for partition in progress_partitions())
+    scope = park_scope(park_ids)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])
+        _lock_parks(scope)
         inputs = progress_inputs(park_ids=scope)
         result = progress_compute(inputs)
-        changed = _store(result, keys=None if scope is None else inputs.items["key"].tolist())
+        changed = _store(result, keys=inputs.items["key"].tolist())
         if changed:
             invalidate_api_cache("progress")  # cached API responses: a new generation, now and on commit
     return len(result)
+
+
+def progress_partitions(*, size: int = PARTITION_PARKS) -> list[list[int]]:
+    """Every park, as lists of whole park trees (a park with all its zones) of about ``size`` parks each:
+    a tree's results depend only on the tree, so partitions can be recomputed separately, in any order
+    or in parallel, and give the same rows as one run over everything."""
+    tree = park_tree()
+    by_top: dict[int, list[int]] = {}
+    for park_id in sorted(tree.ids()):
+        by_top.setdefault(tree.top(park_id), []).append(park_id)
+    partitions: list[list[int]] = [[]]
+    for top in sorted(by_top):
+        if len(partitions[-1]) >= size:
+            partitions.append([])
+        partitions[-1].extend(by_top[top])
+    return [sorted(p) for p in partitions if p]
+
+
+def input_signature() -> str | None:
+    """A hash over every row the engine reads (observations, targets, plans and their indicators and
+    milestones, the catalogue, the parks), or None where the database cannot compute one (SQLite).
+
+    PostgreSQL hashes each row's text (``hashtext(t::text)``), so any insert, update or delete in those
+    tables changes the signature; it reads the tables once, far less than a recompute."""
+    if connection.vendor != "postgresql":
+        return None
+    from indicators.models import Indicator, Observation, Unit
+    from parks.models import Park
+    from plans.models import Milestone, Plan, PlanIndicator, Target
+
+    tables = [
+        m._meta.db_table for m in (Observation, Target, PlanIndicator, Plan, Milestone, Indicator, Unit, Park)
+    ]
+    sql = " UNION ALL ".join(
+        f"SELECT %s, count(*), COALESCE(sum(hashtext(t::text)::bigint), 0) "
+        f"FROM {connection.ops.quote_name(table)} t"
+        for table in tables
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, tables)
+        rows = sorted(cursor.fetchall())
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+FULL_RUN = "full"
+
+
+def progress_recompute_all(*, force: bool = False, run_partition=None) -> int:
+    """The nightly full recompute: nothing at all when no input changed since the last full run (by
+    ``input_signature``; always runs on SQLite, which has no signature), else every partition, through
+    ``run_partition(park_ids)`` (default: here and now; the Celery task passes one that queues a task per
+    partition). Returns the result rows recomputed here, or the partitions queued."""
+    signature = input_signature()
+    stamp = RecomputeStamp.objects.filter(name=FULL_RUN).first()
+    if not force and signature is not None and stamp is not None and stamp.signature == signature:
+        logger.info("full recompute skipped: no input changed since %s", stamp.computed_at)
+        return 0
+    run = run_partition or (lambda ids: progress_recompute(park_ids=ids))
+    done = sum(run(ids) for ids in progress_partitions())
+    if signature is not None:
+        RecomputeStamp.objects.update_or_create(
+            name=FULL_RUN, defaults={"signature": signature, "computed_at": timezone.now()}
+        )
+    return done
 
 
 def _store(result: pd.DataFrame, *, keys: list[int] | None) -> int:

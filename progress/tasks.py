@@ -58,9 +58,23 @@ def recompute_park(park_id: int) -> bool:
 
 
 @shared_task(name="plans.tasks.recompute_all", time_limit=1800, soft_time_limit=1700, **RETRY)
-def recompute_all() -> int:
-    """Recompute every park (scheduled nightly by beat, and on demand)."""
-    return services.progress_recompute()
+def recompute_all(force: bool = False) -> int:
+    """Recompute every park (scheduled nightly by beat, and on demand): nothing when no input changed
+    since the last full run, else one ``recompute_partition`` task per partition of park trees, so that
+    the workers share them (run inline when Celery is eager). Returns what ``progress_recompute_all``
+    returns: result rows when run inline, partitions when queued."""
+
+    def queue(park_ids: list[int]) -> int:
+        result = recompute_partition.delay(park_ids)
+        return result.get() if result.ready() else 1  # eager: the rows; queued: one partition
+
+    return services.progress_recompute_all(force=force, run_partition=queue)
+
+
+@shared_task(name="plans.tasks.recompute_partition", time_limit=900, soft_time_limit=840, **RETRY)
+def recompute_partition(park_ids: list[int]) -> int:
+    """Recompute one partition of whole park trees (it locks only its own parks)."""
+    return services.progress_recompute(park_ids=park_ids)
 
 
 @shared_task(name="plans.tasks.drain_outbox", time_limit=600, soft_time_limit=540, **RETRY)
