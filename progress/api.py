@@ -28,6 +28,7 @@ from parks.api import SCOPE_SECONDS, park_ids_for, restrict_to_parks, visibility
 from parks.models import Park
 from progress.engine import FIGURE_COLUMNS
 from progress.models import ProgressResult
+from progress.odds import ODDS_COLUMNS
 
 PROGRESS_CACHE = "progress"
 STATUSES = [value for value, _label in ProgressResult.Status.choices]
@@ -57,6 +58,16 @@ class ProgressSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="判定方式；未判定时为空",
     )
+    odds_basis = serializers.ChoiceField(
+        choices=ProgressResult.OddsBasis.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=(
+            "达标概率的波动率来源：own 本园区历年变化（至少3个年度变化），"
+            "pooled 同一指标至少5个园区的汇总波动，insufficient 数据不足以估计；"
+            "流量、增速指标及节点年份当年及以后为空"
+        ),
+    )
 
     class Meta:
         model = ProgressResult
@@ -72,10 +83,18 @@ class ProgressSerializer(serializers.ModelSerializer):
             "order",
             "year",
             *FIGURE_COLUMNS,
+            *ODDS_COLUMNS,
             "status_display",
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "odds_probability": {
+                "help_text": "按当前趋势（对数增长或比重差值的带漂移随机游走）节点年份达到节点目标的概率，0–1"
+            },
+            "odds_low": {"help_text": "节点值80%区间下限（第10百分位），规划指标单位"},
+            "odds_high": {"help_text": "节点值80%区间上限（第90百分位），规划指标单位"},
+        }
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_category(self, result) -> str | None:
@@ -106,6 +125,7 @@ PROGRESS_OWN = [
     "status",
     "trend",
     "note",
+    "odds_basis",
     "updated_at",
 ]
 
@@ -164,6 +184,10 @@ PROGRESS_COLUMNS = [
     Column("status_display", "状态"),
     Column("trend", "趋势"),
     Column("note", "说明"),
+    Column("odds_probability", "达标概率"),
+    Column("odds_low", "节点值80%区间下限"),
+    Column("odds_high", "节点值80%区间上限"),
+    Column("odds_basis", "达标概率依据"),
     Column("updated_at", "更新时间"),
 ]
 

@@ -33,7 +33,8 @@ def pooled_volatility(keys: Sequence[int] | None) -> pd.DataFrame:
     approved one), as ``ln(A_t/A_s)`` for levels and intensities (positive values only) or ``A_t − A_s``
     for shares, each over ``k = t − s`` years; it adds ``Σ(Δ − μk)²/k = Q − S²/K`` (its own drift ``μ``
     taken out) and ``m − 1`` degrees of freedom. ``sigma = sqrt(Σ SS / Σ (m − 1))``. Values are in the
-    indicator's unit (a zone roll-up is not an observation and is not pooled).
+    indicator's unit (a zone roll-up is not an observation and is not pooled). Synthetic demo values
+    never enter the pool: a real park's odds must not rest on invented data.
     """
     if keys is not None and not len(keys):
         return empty_pooled()
@@ -60,6 +61,7 @@ def pooled_volatility(keys: Sequence[int] | None) -> pd.DataFrame:
             WHERE o.indicator_id IN (SELECT DISTINCT indicator_id FROM keyed)
               AND i.measure IN ({", ".join(["%s"] * len(measures))})
               AND (o.status = 'approved' OR o.previous_approved_value IS NOT NULL)
+              AND o.is_synthetic = %s
         ),
         usable AS (
             SELECT * FROM points WHERE is_share = 1 OR value > 0
@@ -88,7 +90,7 @@ def pooled_volatility(keys: Sequence[int] | None) -> pd.DataFrame:
         SELECT keyed.key, pooled.parks, pooled.ss, pooled.dof
         FROM keyed JOIN pooled ON pooled.indicator_id = keyed.indicator_id
     """
-    frame = read_frame(sql, [*params, *DIFF_MEASURES, *measures, NOISE], ["key", "parks", "ss", "dof"])
+    frame = read_frame(sql, [*params, *DIFF_MEASURES, *measures, False, NOISE], ["key", "parks", "ss", "dof"])
     if frame.empty:
         return empty_pooled()
     return pd.DataFrame(

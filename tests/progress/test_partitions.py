@@ -18,7 +18,14 @@ from tests.conftest import require_service
 
 pytestmark = pytest.mark.django_db
 
-FIGURES = ["park_id", "plan_id", "plan_indicator_id", "year", *services.FIGURE_COLUMNS, *services.ODDS_COLUMNS]
+FIGURES = [
+    "park_id",
+    "plan_id",
+    "plan_indicator_id",
+    "year",
+    *services.FIGURE_COLUMNS,
+    *services.ODDS_COLUMNS,
+]
 
 
 def stored_rows() -> list[tuple]:
