@@ -21,6 +21,7 @@ from parks.models import Park
 from plans.models import Plan, PlanIndicator, Target
 from progress.engine import FIGURE_COLUMNS, TEXT_FIGURES
 from progress.models import ProgressResult
+from progress.odds import ODDS_COLUMNS
 
 
 class ParkNotVisible(Exception):
@@ -163,7 +164,7 @@ PLAN_INDICATOR_COLUMNS = {
     "zone_synthetic": "park__is_synthetic",
 }
 
-RESULT_COLUMNS = ["plan_indicator_id", "park_id", "year", *FIGURE_COLUMNS]
+RESULT_COLUMNS = ["plan_indicator_id", "park_id", "year", *FIGURE_COLUMNS, *ODDS_COLUMNS]
 RESULT_FRAME_COLUMNS = ["pi_id", *RESULT_COLUMNS[1:], "synthetic"]
 
 
@@ -198,7 +199,7 @@ def plan_result_frame(plan: Plan, *, pi_id: int | None = None) -> pd.DataFrame:
 
 def _result_types(frame: pd.DataFrame) -> pd.DataFrame:
     floats = [c for c in FIGURE_COLUMNS if c != "final_year" and c not in TEXT_FIGURES]
-    for column in floats:
+    for column in [*floats, "odds_probability", "odds_low", "odds_high"]:
         if column in frame:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     for column in ("year", "final_year"):

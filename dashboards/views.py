@@ -114,6 +114,15 @@ def _rounded(value, places: int = 2):
     return None if pd.isna(value) else round(float(value), places)
 
 
+def _odds_figure(row, unit: str) -> list[tuple[str, str]]:
+    """The odds of meeting the milestone target (progress.odds), when the row has them."""
+    basis = row["odds_basis"] if isinstance(row["odds_basis"], str) else ""
+    text = fmt.odds(
+        row["odds_probability"], row["odds_low"], row["odds_high"], basis, row["final_year"], unit
+    )
+    return [(_("达标概率"), text)] if text else []
+
+
 def _gap_unit(unit: str, unit_label: str) -> str:
     return _("个百分点") if unit == "%" else unit_label
 
@@ -477,6 +486,7 @@ def indicator_detail(request: HttpRequest, code: str, plan_code: str, order: int
             (_("规划要求年均增长"), fmt.percent(row["cagr_required"])),
             (_("剩余年份所需年均增长"), fmt.percent(row["cagr_remaining"])),
             (_("按现速度预计节点值"), fmt.with_unit(_rounded(row["projected_final"]), unit)),
+            *_odds_figure(row, unit),
             (_("任务进度"), fmt.percent(row["task_progress"])),
             (_("应达进度"), fmt.percent(row["expected_progress"])),
             (_("进度指数"), fmt.number(row["progress_index"], places=4)),

@@ -55,3 +55,43 @@ def gap(value, unit: str, pct) -> str:
         return text
     share = percent(pct, signed=True)
     return text if share == DASH else f"{text}（{share}）"
+
+
+def estimate(value, *, digits: int = 3) -> str:
+    """An estimate to ``digits`` significant digits, never fewer than its whole part:
+    612.3456 → "612"; 45.678 → "45.7"; 0.04567 → "0.0457"; 12345.6 → "12346"."""
+    if _missing(value):
+        return DASH
+    x = float(value)
+    if x == 0:
+        return "0"
+    places = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    return number(round(x, places), places=places)
+
+
+def odds(probability, low, high, basis: str, final_year, unit: str) -> str:
+    """The odds of a row as a sentence (``progress.odds``): "按当前趋势，2025年达标概率约 35%（80%区间
+    610–690 亿元）"; the reason when there is too little data; "" when the row has no odds."""
+    from django.utils.translation import gettext as _
+
+    if basis == "insufficient":
+        return _("数据不足，无法估计达标概率")
+    if basis not in {"own", "pooled"} or _missing(probability):
+        return ""
+    share = float(probability) * 100
+    if share < 1:
+        chance = _("不足1%")
+    elif share > 99:
+        chance = _("超过99%")
+    else:
+        chance = _("约 %(share)s%%") % {"share": f"{share:.0f}"}
+    text = _("按当前趋势，%(year)s年达标概率%(chance)s（80%%区间 %(low)s–%(high)s%(unit)s）") % {
+        "year": "" if _missing(final_year) else int(final_year),
+        "chance": chance,
+        "low": estimate(low),
+        "high": estimate(high),
+        "unit": f" {unit}" if unit else "",
+    }
+    if basis == "pooled":
+        text += _("；本园区年度变化不足3个，波动率取自同一指标多个园区的汇总")
+    return text
