@@ -83,6 +83,7 @@ class ObservationSerializer(serializers.ModelSerializer):
             "reviewed_by",
             "reviewed_at",
             "is_synthetic",
+            "is_computed",
             "created_at",
             "updated_at",
         ]
@@ -138,6 +139,7 @@ def reader_observation(obs: Observation) -> dict:
         "reviewed_by": None,
         "reviewed_at": _when(approved_on),
         "is_synthetic": obs.is_synthetic,
+        "is_computed": obs.is_computed,
         "created_at": None,
         "updated_at": _when(approved_on),
     }

@@ -32,6 +32,7 @@ from core.formatting import decimal_str
 from core.numbers import number_errors
 from core.text import text_errors
 from entry.models import ReportingPeriod
+from indicators.formulas import formula_graph, parts_asked
 from indicators.models import VALUE_DECIMAL_PLACES, VALUE_MAX_DIGITS, YEAR_MIN, Indicator, Observation, Unit
 from indicators.units import factor_between
 from parks.models import Park
@@ -57,10 +58,25 @@ class Check:
     warnings: list[dict] = field(default_factory=list)  # soft: need a note before submission
 
 
+def formula_errors(indicator: Indicator) -> list[dict]:
+    """The refusal of typing (or clearing) a value of a formula indicator: it is computed from its parts
+    (``indicators.services.formulas_recompute``), at every door."""
+    if not indicator.formula.strip():
+        return []
+    message = _("数值不能填写：“%(name)s”是计算指标（%(formula)s），由组成指标自动计算，请填写组成指标")
+    return [
+        error_item("value", message % {"name": indicator.name_zh, "formula": indicator.formula.strip()})
+        | {"code": "computed"}
+    ]
+
+
 def value_errors(
     *, indicator: Indicator, year: int, value: Decimal, this_year: int | None = None
 ) -> list[dict]:
     """The hard rules of one value that need nothing but the value itself."""
+    computed = formula_errors(indicator)
+    if computed:
+        return computed
     this_year = this_year if this_year is not None else timezone.localdate().year
     errors = []
     if not YEAR_MIN <= year <= this_year:
@@ -321,9 +337,16 @@ def entry_scope(*, tree: ParkTree, keys: Iterable[tuple[int, int, int]]) -> Entr
                 "park_id", "year"
             )
         )
+        # A plan that asks for a formula indicator asks for its parts (they are what staff type).
+        wanted = {indicator_id for _p, indicator_id, _y in keys}
+        asked = parts_asked(wanted, formula_graph()[1])
+        for_formula: dict[int, set[int]] = {}
+        for part, formulas in asked.items():
+            for formula in formulas:
+                for_formula.setdefault(formula, set()).add(part)
         rows = PlanIndicator.objects.filter(
             Q(park_id__in=park_ids) | Q(park__isnull=True, plan__park_id__in=above),
-            indicator_id__in={indicator_id for _p, indicator_id, _y in keys},
+            indicator_id__in=wanted | set(for_formula),
         ).values_list(
             "indicator_id", "park_id", "plan__park_id", "plan__base_year", "plan__end_year", "plan__name"
         )
@@ -332,6 +355,9 @@ def entry_scope(*, tree: ParkTree, keys: Iterable[tuple[int, int, int]]) -> Entr
                 [zone_id] if zone_id else [p for p in park_ids if plan_park_id in tree.ancestors_and_self(p)]
             )
             for owner in owners:
-                plans.setdefault((owner, indicator_id), []).append((base, end, plan_name))
+                for asked_id in ({indicator_id} & wanted) | for_formula.get(indicator_id, set()):
+                    span = (base, end, plan_name)
+                    if span not in plans.setdefault((owner, asked_id), []):
+                        plans[(owner, asked_id)].append(span)
         names = dict(Park.objects.filter(pk__in=above).values_list("pk", "name_zh"))
     return EntryScope(tree=tree, closed=closed, plans=plans, park_names=names)

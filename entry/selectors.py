@@ -32,12 +32,15 @@ from django.utils import timezone
 from core.formatting import decimal_str
 from entry.checks import DEFAULT_YOY_THRESHOLD, MIN_HISTORY_FOR_RANGE, Check, observation_check_many
 from entry.models import ReportingPeriod
+from indicators.formulas import describe as formula_describe
+from indicators.formulas import formula_graph
 from indicators.models import Indicator, Observation, Unit
 from indicators.selectors import (
     approvals,
     approved_records,
     public_observation,
 )
+from indicators.services import compute_one as formula_compute_one
 from indicators.units import convert
 from parks.models import Park
 from parks.selectors import held_roles, is_admin, park_roles, park_tree
@@ -85,6 +88,15 @@ class SheetRow:
     history_low: Decimal | None = None  # range of the other years' approved values, in ``unit``
     history_high: Decimal | None = None
     history_count: int = 0
+    # Formula indicators (issue 13): the formula as people read it, and why there is no value.
+    formula_text: str = ""
+    formula_reason: str = ""
+    part_of: int | None = None  # a part no plan row asks for, listed under the formula row number
+
+    @property
+    def is_computed(self) -> bool:
+        """The row is a formula indicator: computed from its parts, never typed."""
+        return bool(self.indicator.formula.strip())
 
     @property
     def name(self) -> str:
@@ -134,8 +146,12 @@ class SheetRow:
 
     @property
     def editable(self) -> bool:
-        """Staff may type into the row (no value yet, a draft, or a returned value)."""
-        return self.duplicate_of is None and self.status in ("missing", S.DRAFT, S.RETURNED)
+        """Staff may type into the row (no value yet, a draft, or a returned value); never a computed row."""
+        return (
+            self.duplicate_of is None
+            and not self.is_computed
+            and self.status in ("missing", S.DRAFT, S.RETURNED)
+        )
 
     @property
     def version(self) -> int:
@@ -194,7 +210,8 @@ class Sheet:
 
     @property
     def counts(self) -> Counter:
-        return Counter(r.status for r in self.unique_rows)
+        """Statuses of the values staff type (computed rows follow their parts and are not counted)."""
+        return Counter(r.status for r in self.unique_rows if not r.is_computed)
 
     @property
     def deadline(self):
@@ -223,31 +240,114 @@ def _plan_indicators(parks: list[Park], years: list[int] | None = None):
     )
 
 
-def _sheet_rows(plan_indicators, park: Park, year: int) -> list[SheetRow]:
+@dataclass
+class FormulaParts:
+    """The formulas of the catalogue as the sheet needs them (issue 13): each formula indicator's parts
+    (the indicators, with their units), in the order the formula names them, and the formulas' text
+    as people read it. Two queries, one when no indicator has a formula."""
+
+    parts: dict[int, list[Indicator]] = field(default_factory=dict)
+    texts: dict[int, str] = field(default_factory=dict)
+    bounds: dict = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> FormulaParts:
+        catalogue, bounds = formula_graph()
+        if not bounds:
+            return cls()
+        ids = {i for b in bounds.values() for i in b.part_indicator_ids}
+        indicators = Indicator.objects.select_related("unit").in_bulk(ids)
+        names = {row["code"]: row["name_zh"] for row in catalogue.indicators.values()}
+        return cls(
+            parts={f: [indicators[i] for i in b.part_indicator_ids] for f, b in bounds.items()},
+            texts={f: formula_describe(b.parsed.text, names) for f, b in bounds.items()},
+            bounds=bounds,
+            names={row["id"]: row["name_zh"] for row in catalogue.indicators.values()},
+        )
+
+
+def part_row(pi: PlanIndicator, part: Indicator) -> PlanIndicator:
+    """An unsaved plan row for a part of ``pi``'s formula that no plan prints: listed under the formula,
+    named and measured as the catalogue has it (the plan asks for it through the formula)."""
+    return PlanIndicator(
+        plan=pi.plan,
+        indicator=part,
+        park=pi.park,
+        order=pi.order,
+        category_printed=pi.category_printed,
+        name_printed=part.name_zh,
+        unit=part.unit,
+        nature=pi.nature,
+    )
+
+
+def with_formula_parts(plan_indicators, formulas: FormulaParts | None = None) -> list[PlanIndicator]:
+    """Plan indicators and, after each formula row, unsaved rows (``part_row``) for the parts its plan
+    does not print for the same park (for uploads, which match rows by their printed names)."""
+    plan_indicators = list(plan_indicators)
+    formulas = formulas or FormulaParts.load()
+    if not formulas.parts:
+        return plan_indicators
+    printed = {(pi.plan_id, pi.park_id, pi.indicator_id) for pi in plan_indicators}
+    result: list[PlanIndicator] = []
+
+    def add(pi: PlanIndicator) -> None:
+        result.append(pi)
+        for part in formulas.parts.get(pi.indicator_id, []):
+            if (pi.plan_id, pi.park_id, part.pk) not in printed:
+                printed.add((pi.plan_id, pi.park_id, part.pk))
+                add(part_row(pi, part))
+
+    for pi in plan_indicators:
+        add(pi)
+    return result
+
+
+def _sheet_rows(
+    plan_indicators, park: Park, year: int, formulas: FormulaParts | None = None
+) -> list[SheetRow]:
+    """The sheet's rows: the plan rows, and under a formula row the parts of its formula that no row of
+    the sheet asks for (staff type the parts; the formula row is computed)."""
+    formulas = formulas or FormulaParts()
     rows: list[SheetRow] = []
     first: dict[str, int] = {}
+    selected = []
     for pi in plan_indicators:
         plan = pi.plan
         if not plan.base_year <= year <= plan.end_year:
             continue
         if not (pi.park_id == park.pk or (plan.park_id == park.pk)):
             continue
-        value_park = pi.park if pi.park_id else plan.park
-        indicator = pi.indicator
-        unit = pi.unit if pi.unit.dimension == indicator.unit.dimension else indicator.unit
+        selected.append(pi)
+    planned = {row_key((pi.park if pi.park_id else pi.plan.park).pk, pi.indicator_id) for pi in selected}
+
+    def add(pi, indicator, unit, part_of=None) -> None:
+        value_park = pi.park if pi.park_id else pi.plan.park
         key = row_key(value_park.pk, indicator.pk)
         row = SheetRow(
             number=len(rows) + 1,
-            plan=plan,
+            plan=pi.plan,
             plan_indicator=pi,
             park=value_park,
             indicator=indicator,
             unit=unit,
             key=key,
             duplicate_of=first.get(key),
+            formula_text=formulas.texts.get(indicator.pk, ""),
+            part_of=part_of,
         )
         first.setdefault(key, row.number)
         rows.append(row)
+        if row.duplicate_of is None and indicator.pk in formulas.parts:
+            for part in formulas.parts[indicator.pk]:
+                if row_key(value_park.pk, part.pk) in planned | set(first):
+                    continue
+                add(part_row(pi, part), part, part.unit, part_of=row.number)
+
+    for pi in selected:
+        indicator = pi.indicator
+        add(pi, indicator, pi.unit if pi.unit.dimension == indicator.unit.dimension else indicator.unit)
     return rows
 
 
@@ -257,7 +357,8 @@ def sheet_build(*, park: Park, year: int, with_checks: bool = True, staff: bool 
     ``staff=False`` is the sheet of a reader who is not staff of the park: each value is its
     ``public_observation`` (the approved value in force, or none), and there are no checks (they judge
     the value being entered)."""
-    rows = _sheet_rows(_plan_indicators([park], [year]), park, year)
+    formulas = FormulaParts.load()
+    rows = _sheet_rows(_plan_indicators([park], [year]), park, year, formulas)
     park_ids = {r.park.pk for r in rows}
     indicator_ids = {r.indicator.pk for r in rows}
     observations: dict[tuple[int, int, int], Observation] = {}
@@ -304,8 +405,19 @@ def sheet_build(*, park: Park, year: int, with_checks: bool = True, staff: bool 
             if others:
                 row.history_low = to_unit(min(others), row.indicator.unit, row.unit)
                 row.history_high = to_unit(max(others), row.indicator.unit, row.unit)
+    for row in rows:
+        if row.is_computed and row.observation is None and row.indicator.pk in formulas.bounds:
+            bound = formulas.bounds[row.indicator.pk]
+            parts = {
+                i: observations[(row.park.pk, i, year)]
+                for i in bound.part_indicator_ids
+                if (row.park.pk, i, year) in observations
+            }
+            row.formula_reason = formula_compute_one(bound, parts, formulas.names)["reason"]
     if with_checks:
-        checked = [r for r in rows if r.observation is not None and r.duplicate_of is None]
+        checked = [
+            r for r in rows if r.observation is not None and r.duplicate_of is None and not r.is_computed
+        ]
         checks = observation_check_many(
             items=[(r.park.pk, r.indicator, year, r.observation.value) for r in checked]
         )
@@ -368,7 +480,8 @@ def sheet_summaries(pairs: list[tuple[Park, int]], *, readers: Collection[int] =
     parks = list({p.pk: p for p, _ in pairs}.values())
     years = sorted({y for _, y in pairs})
     plan_indicators = list(_plan_indicators(parks, years))
-    rows_by_pair = {(p.pk, y): _sheet_rows(plan_indicators, p, y) for p, y in pairs}
+    formulas = FormulaParts.load()
+    rows_by_pair = {(p.pk, y): _sheet_rows(plan_indicators, p, y, formulas) for p, y in pairs}
     park_ids = {r.park.pk for rows in rows_by_pair.values() for r in rows}
     indicator_ids = {r.indicator.pk for rows in rows_by_pair.values() for r in rows}
     observations = {
@@ -386,7 +499,7 @@ def sheet_summaries(pairs: list[tuple[Park, int]], *, readers: Collection[int] =
         counts: Counter = Counter()
         missing: list[str] = []
         for row in rows_by_pair[(park.pk, year)]:
-            if row.duplicate_of is not None:
+            if row.duplicate_of is not None or row.is_computed:
                 continue
             found = observations.get((row.park.pk, row.indicator.pk, year))
             if found is not None and park.pk in readers:

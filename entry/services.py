@@ -37,12 +37,14 @@ from entry.checks import (
     commentary_errors,
     entry_scope,
     entry_text_errors,
+    formula_errors,
     lagging_statuses,
     observation_check_many,
     value_errors,
 )
 from entry.models import Commentary
 from indicators.models import Indicator, Observation
+from indicators.services import formulas_recompute
 from parks.models import Park
 from parks.selectors import park_roles, park_tree
 from progress.models import ProgressResult
@@ -236,6 +238,9 @@ class _Batch:
             )
         if history:
             Observation.history.model.objects.bulk_create(history)
+        # Formula indicators computed from the values written follow them, in this transaction.
+        changed = [obs for obs, _a, _t in self.created + self.updated] + self.deleted
+        formulas_recompute(keys={(o.park_id, o.indicator_id, o.year) for o in changed}, user=self.user)
         if self.recompute:
             request_recompute(park_ids=self.recompute)
 
@@ -310,8 +315,8 @@ def observation_bulk_save(
             )
             continue
         seen[key] = index
-        if row.value is None:  # clearing a draft: only a closed period stops it
-            errors = scope.closed_errors(park_id=row.park.pk, year=row.year)
+        if row.value is None:  # clearing a draft: only a closed period (or a computed value) stops it
+            errors = formula_errors(row.indicator) or scope.closed_errors(park_id=row.park.pk, year=row.year)
         else:
             errors = scope.errors(park_id=row.park.pk, indicator=row.indicator, year=row.year)
             errors += value_errors(

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from core import export, xlsx
 from core.formatting import decimal_str
 from entry.imports import HEADERS, REQUIRED, ImportFileError, read_table, validate_rows
-from entry.selectors import _plan_indicators, to_unit
+from entry.selectors import _plan_indicators, to_unit, with_formula_parts
 from entry.services import Action, DomainError, EntryRow, observation_bulk_save
 from indicators.models import Indicator, Observation, Unit
 from indicators.units import UnitConversionError, convert
@@ -259,7 +259,7 @@ def _plan_years(park: Park) -> dict[tuple[int, int], list[tuple[int, int, str]]]
     """(value park, indicator) → the year ranges (base year to end year) of the plans that hold it."""
     allowed = list(_allowed_parks(park).values())
     spans: dict[tuple[int, int], list[tuple[int, int, str]]] = {}
-    for pi in _plan_indicators(allowed):
+    for pi in with_formula_parts(_plan_indicators(allowed)):
         value_park = pi.park_id or pi.plan.park_id
         span = (pi.plan.base_year, pi.plan.end_year, pi.plan.name)
         spans.setdefault((value_park, pi.indicator_id), [])
@@ -278,7 +278,7 @@ def _preview_plan(*, park: Park, filename: str, data: bytes, year: int | None) -
     except xlsx.WorkbookError as exc:
         raise UploadError(str(exc)) from exc
     allowed = _allowed_parks(park)
-    plan_indicators = list(_plan_indicators(list(allowed.values())))
+    plan_indicators = with_formula_parts(_plan_indicators(list(allowed.values())))
     own_plans = {pi.plan.pk: pi.plan for pi in plan_indicators}
     other_plans = {p.code: p for p in Plan.objects.exclude(pk__in=own_plans).select_related("park")}
     preview = UploadPreview(filename=filename, layout="plan", rows=[])

@@ -182,7 +182,8 @@ def _read_sheet_post(request, sheet: Sheet):
     errors: dict[str, list[str]] = {}
     for row in sheet.unique_rows:
         field = f"value-{row.key}"
-        if field not in request.POST or not row.editable:
+        # A computed row has no input; a value posted for it anyway goes to the services, which refuse it.
+        if field not in request.POST or not (row.editable or (row.is_computed and row.duplicate_of is None)):
             continue
         text = request.POST.get(field, "").strip()
         note = request.POST.get(f"note-{row.key}", "").strip()
@@ -310,7 +311,7 @@ def sheet(request: HttpRequest, park: str, year: int) -> HttpResponse:
 
 
 def _submit_sheet(request, data_sheet: Sheet) -> dict[str, list[str]]:
-    rows = [r for r in data_sheet.unique_rows if r.status in (S.DRAFT, S.RETURNED)]
+    rows = [r for r in data_sheet.unique_rows if r.status in (S.DRAFT, S.RETURNED) and not r.is_computed]
     if not rows:
         messages.info(request, _("没有需要提交的数值（草稿或被退回的数值）。"))
         return {}

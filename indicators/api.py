@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny
 
 from core.api.filters import FilterSet, OrderingFilter
 from core.api.formats import ApiViewMixin, Column, DecimalString
+from indicators.formulas import describe as formula_describe
 from indicators.models import Category, Indicator, IndicatorAlias, Unit
 
 # ----------------------------------------------------------------------------------- catalogue
@@ -45,6 +46,21 @@ class IndicatorSerializer(serializers.ModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     aliases = AliasSerializer(many=True, read_only=True)
     yoy_warning_threshold = DecimalString(read_only=True, allow_null=True, max_digits=8, decimal_places=4)
+    formula = serializers.CharField(
+        read_only=True, help_text="计算公式（空：需要填报）：{指标代码} 或 {指标代码:单位}，+ − × ÷ 与括号"
+    )
+    formula_text = serializers.SerializerMethodField(
+        help_text="计算公式（以指标名称表示），如“园区营业收入（万元） ÷ 园区用地面积（亩）”"
+    )
+
+    def get_formula_text(self, indicator) -> str:
+        if not indicator.formula:
+            return ""
+        names = self.context.get("indicator_names")
+        if names is None:
+            names = dict(Indicator.objects.values_list("code", "name_zh"))
+            self.context["indicator_names"] = names
+        return formula_describe(indicator.formula, names)
 
     class Meta:
         model = Indicator
@@ -64,6 +80,8 @@ class IndicatorSerializer(serializers.ModelSerializer):
             "parent",
             "aliases",
             "yoy_warning_threshold",
+            "formula",
+            "formula_text",
             "definition",
             "data_source",
             "source",
@@ -170,6 +188,7 @@ class IndicatorViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         Column("scope_note", "口径"),
         Column("parent", "上级指标"),
         Column("aliases", "别名", "list", item="name"),
+        Column("formula", "计算公式"),
         Column("definition", "定义"),
         Column("data_source", "数据来源"),
         Column("source", "出处"),

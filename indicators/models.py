@@ -103,6 +103,17 @@ class Indicator(models.Model):
         blank=True,
         help_text=_("同比变动超过该比例（如 0.3 表示 30%）时提醒填报人说明原因；留空使用默认值 0.3"),
     )
+    # A formula indicator is computed from others, never typed (indicators.formulas): e.g.
+    # "{operating-revenue:万元} / {land-area:亩}". Empty for an indicator that is entered.
+    formula = models.CharField(
+        _("计算公式"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "留空表示需要填报。填写后该指标由公式自动计算、不能填报：用 {指标代码} 或 {指标代码:单位} 引用"
+            "其他指标，只能使用 + − × ÷、括号和数字，如 {operating-revenue:万元} / {land-area:亩}"
+        ),
+    )
     definition = models.TextField(_("定义"), blank=True)
     data_source = models.CharField(_("数据来源"), max_length=200, blank=True)
     source = models.CharField(_("出处"), max_length=300, blank=True)
@@ -128,6 +139,23 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name_zh}（{self.unit.symbol}）" if self.unit_id else self.name_zh
+
+    @property
+    def is_formula(self) -> bool:
+        return bool(self.formula.strip())
+
+    def clean(self):
+        """A formula must read, name existing indicators in convertible units, give the indicator's own
+        unit and form no cycle; an indicator other formulas use keeps a unit they can convert; an
+        indicator with typed values cannot become a formula."""
+        from django.core.exceptions import ValidationError
+
+        from indicators.formulas import formula_clean_errors
+
+        super().clean()
+        errors = formula_clean_errors(self)
+        if errors:
+            raise ValidationError(errors)
 
 
 class IndicatorAlias(models.Model):
@@ -164,6 +192,7 @@ class ObservationHistoryBase(models.Model):
         ADMIN = "admin", _("后台修改")
         SEED = "seed", _("载入种子数据")
         DEMO = "demo", _("合成演示数据")
+        COMPUTE = "compute", _("公式计算")
 
     history_action = models.CharField(_("操作"), max_length=16, choices=Action.choices, blank=True)
     history_text = models.TextField(_("说明"), blank=True)
@@ -189,6 +218,9 @@ class Observation(models.Model):
     source = models.CharField(_("来源"), max_length=300, blank=True)
     note = models.TextField(_("备注"), blank=True)
     is_synthetic = models.BooleanField(_("合成演示数据"), default=False)
+    # The value of a formula indicator, computed from its parts (indicators.services.formulas_recompute);
+    # approved only when every part is approved. Nobody types it.
+    is_computed = models.BooleanField(_("公式计算值"), default=False)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("填报人"),

@@ -16,7 +16,9 @@ import yaml
 from django.conf import settings
 from django.db import models, transaction
 
+from indicators.formulas import validate as formula_validate
 from indicators.models import Category, Indicator, IndicatorAlias, Observation, Unit
+from indicators.services import formulas_recompute_indicator
 from indicators.units import convert
 from parks.models import Park
 from plans.audit import audit_plan
@@ -148,6 +150,7 @@ def load_catalogue(data: dict, report: SeedReport) -> None:
                 "nature": row["nature"],
                 "scope_note": row.get("scope_note", ""),
                 "parent": parent,
+                "formula": row.get("formula", ""),
                 "definition": row.get("definition", ""),
                 "data_source": row.get("data_source", ""),
                 "source": row.get("source", ""),
@@ -161,6 +164,11 @@ def load_catalogue(data: dict, report: SeedReport) -> None:
                 {"indicator": indicator, "name": alias["name"]},
                 {"source": alias.get("source", "")},
             )
+    # Formulas name other indicators, so they are checked once every indicator is loaded.
+    for indicator in Indicator.objects.exclude(formula="").select_related("unit"):
+        errors = formula_validate(code=indicator.code, unit=indicator.unit, formula=indicator.formula)
+        if errors:
+            raise FixtureError(f"indicator {indicator.code}: formula: {'; '.join(errors)}")
 
 
 def _target_rows(spec: dict, default_source: str) -> Iterable[tuple[int, dict]]:
@@ -372,4 +380,8 @@ def seed_load(*, directory: Path = FIXTURES_DIR) -> SeedReport:
         codes += [row["code"] for row in data.get("plans", [])]
     for plan in Plan.objects.filter(code__in=codes).order_by("code"):
         report.findings[plan.code] = audit_plan(plan)
+    # Seeded parts of formula indicators give their computed values (none are written when unchanged).
+    formulas_recompute_indicator(
+        indicator_ids=Indicator.objects.exclude(formula="").values_list("pk", flat=True)
+    )
     return report

@@ -167,7 +167,8 @@ def progress_inputs(*, park_ids: Sequence[int] | None = None, include_drafts: bo
         [*counted, *obs_params, *counted],
         ["park_id", "indicator_id", "year", "value"],
     )
-    measures = dict(Indicator.objects.values_list("id", "measure"))
+    # A formula indicator (亩均营业收入 = 营业收入 ÷ 用地面积) is never summed over zones: it is computed.
+    measures = dict(Indicator.objects.filter(formula="").values_list("id", "measure"))
     observations, rolled = _roll_up_zones(observations, hierarchy, measures)
 
     return _engine_frames(items, targets, plan_milestones, observations, rolled)
