@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test lint format bench install install-dev migrate seed clean messages
+.PHONY: run test lint format bench bench-check install install-dev migrate seed clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ format: install-dev
 
 # Benchmarks print figures; they never fail on time. recompute.py needs a PostgreSQL server
 # (DATABASE_URL=postgres://…; it works in its own database); load.py starts its own stack.
+# Small scales of the recompute and dashboard benchmarks with --check (PostgreSQL in DATABASE_URL): exits
+# non-zero on a wrong result, a growing query count or cost growing faster than the data. CI runs it.
+bench-check: install-dev
+	$(BIN)/python benchmarks/recompute.py --scales 100,300 --check
+	$(BIN)/python benchmarks/dashboards.py --national 100,300 --runs 10 --check
+
 bench: install-dev
 	$(BIN)/python benchmarks/dashboards.py
 	$(BIN)/python benchmarks/api.py

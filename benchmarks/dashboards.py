@@ -15,13 +15,25 @@ WhiteNoise from a threaded WSGI server in this process. Everything happens in a 
 temporary directory (the seed, then ``demo_data``'s synthetic 2021–2024 actuals so that the overview has a
 realistic picture, then the progress recompute); nothing touches ``db.sqlite3`` or ``DATABASE_URL``.
 
-It prints the figures and exits 0: a measurement, never a test; it asserts nothing about time.
+With ``--national 300,1000,3000`` it measures instead the same pages on the recompute benchmark's
+synthetic national data set (``benchmarks/recompute.py``: N parks × 30 indicators × 16 years in a scratch
+PostgreSQL database on the server of ``DATABASE_URL``), signed in as a region official of one province,
+for a synthetic park with 30 indicators and 2 zones: park overview, heatmap, indicator, dashboards
+index, region (the official's province) and compare (every park the official may see). Each figure is
+the server time of a page whose results are stored (a refresh, not a first fill: the recompute ran
+before). Goals (issue 16): overview, heatmap and index ≤ 200 ms at any scale, region and compare ≤ 1 s.
+
+It prints the figures. With ``--check`` it exits 1 when a page's query count changes between scales or
+its time grows faster than the data (time per park from the smallest to the largest scale above
+``SCALING_SLACK``); ``--check-goals`` also fails on a missed time goal. Absolute times are never checked
+by default: CI runs ``--national 100,300 --check`` on its own PostgreSQL.
 
 Usage::
 
     .venv/bin/python benchmarks/dashboards.py                 # 50 server runs, 10 browser runs
     .venv/bin/python benchmarks/dashboards.py --runs 200 --browser-runs 20
     .venv/bin/python benchmarks/dashboards.py --no-browser    # without Chromium
+    DATABASE_URL=postgres://… .venv/bin/python benchmarks/dashboards.py --national 300,1000,3000
 """
 
 from __future__ import annotations
@@ -42,6 +54,9 @@ GOAL_QUERIES = 10
 GOAL_SERVER_MS = 200.0
 GOAL_DRAWN_MS = 2000.0
 OVERVIEW = "/dashboards/parks/yuxi-hitech/"
+GOAL_NATIONAL_MS = {"park overview": 200.0, "heatmap": 200.0, "dashboards index": 200.0, "region": 1000.0}
+GOAL_NATIONAL_MS["compare"] = 1000.0
+SCALING_SLACK = 1.5
 
 
 def setup_django(scratch: Path) -> None:
@@ -176,13 +191,136 @@ def verdict(value: float, goal: float) -> str:
     return "meets the goal" if value <= goal else "MISSES the goal"
 
 
-def main() -> None:
+def national(args) -> int:
+    """The pages on the synthetic national data set, at each scale of ``--national``."""
+    from urllib.parse import quote
+
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import recompute as bench
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        bench.fail(
+            "--national needs DATABASE_URL=postgres://… (a scratch database is created on that server)"
+        )
+    scales = [int(x) for x in args.national.split(",") if x.strip()]
+    bench_url, admin_kwargs, _ = bench.bench_database_url(url, args.bench_db)
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    by_scale: dict[int, dict[str, dict]] = {}
+    static = tempfile.TemporaryDirectory(prefix="parktrack-bench-static-")
+    try:
+        for index, n_parks in enumerate(scales):
+            if index:
+                from django.contrib.contenttypes.models import ContentType
+                from django.db import connections
+
+                connections.close_all()
+                ContentType.objects.clear_cache()
+            bench.create_bench_database(admin_kwargs, args.bench_db)
+            if not index:
+                bench.setup_django(bench_url)
+                from django.conf import settings
+                from django.core.management import call_command
+
+                settings.STATIC_ROOT = Path(static.name)  # DEBUG is off: hashed, compressed files
+                call_command("collectstatic", interactive=False, verbosity=0)
+            from django.contrib.auth import get_user_model
+            from django.core.management import call_command
+
+            from parks.models import Park, RegionScope
+            from progress.services import progress_recompute
+
+            start = time.perf_counter()
+            call_command("migrate", verbosity=0, interactive=False)
+            call_command("seed", stdout=open(os.devnull, "w"))  # noqa: SIM115
+            bench.generate(n_parks)
+            rows = progress_recompute()
+            park = Park.objects.filter(is_synthetic=True, zones__isnull=False).order_by("code").first()
+            official = get_user_model().objects.create_user("bench-region-official", password="bench-only")
+            RegionScope.objects.create(user=official, province=park.province)
+            in_province = Park.objects.filter(province=park.province).count()
+            print(
+                f"=== {n_parks:,} parks: {rows:,} stored results, "
+                f"prepared in {time.perf_counter() - start:.1f} s; "
+                f"signed in as an official of {park.province} ({in_province} parks); park {park.code} "
+                f"with {park.zones.count()} zones ==="
+            )
+            pages = [
+                ("park overview", f"/dashboards/parks/{park.code}/"),
+                ("heatmap", f"/dashboards/parks/{park.code}/heatmap/"),
+                ("indicator", f"/dashboards/parks/{park.code}/plans/{park.plans.get().code}/indicators/1/"),
+                ("dashboards index", "/dashboards/"),
+                ("region", f"/dashboards/regions/?province={quote(park.province)}"),
+                ("compare", "/dashboards/compare/?indicator=synthetic-gdp"),
+            ]
+            figures = {}
+            for name, page in pages:
+                figures[name] = measure_server(page, args.runs, user=official)
+                goal = GOAL_NATIONAL_MS.get(name)
+                met = (
+                    "" if goal is None else f"goal ≤ {goal:.0f} ms: {verdict(figures[name]['median'], goal)}"
+                )
+                print(
+                    f"  {name:<18} median {figures[name]['median']:7.1f} ms  "
+                    f"p90 {figures[name]['p90']:7.1f}  CPU {figures[name]['cpu']:7.1f}  "
+                    f"queries {figures[name]['queries']:3d}  {met}"
+                )
+            by_scale[n_parks] = figures
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        bench.drop_bench_database(admin_kwargs, args.bench_db)
+        static.cleanup()
+
+    ok = True
+    if len(by_scale) > 1:
+        small, large = min(by_scale), max(by_scale)
+        print(f"=== scaling from {small:,} to {large:,} parks ({large / small:.1f}× the data) ===")
+        for name in by_scale[small]:
+            a, b = by_scale[small][name], by_scale[large][name]
+            growth = (b["median"] / large) / (a["median"] / small)
+            same_queries = b["queries"] <= a["queries"]
+            fine = growth <= SCALING_SLACK and same_queries
+            ok &= fine
+            print(
+                f"  {name:<18} {a['median']:7.1f} → {b['median']:7.1f} ms "
+                f"({b['median'] / a['median']:.2f}×; CPU {a['cpu']:.1f} → {b['cpu']:.1f}), "
+                f"queries {a['queries']} → {b['queries']}: {'ok' if fine else 'GROWS'}"
+            )
+    if args.check_goals:
+        for n_parks, figures in by_scale.items():
+            for name, goal in GOAL_NATIONAL_MS.items():
+                if figures[name]["median"] > goal:
+                    print(
+                        f"  goal missed at {n_parks:,} parks: {name} "
+                        f"{figures[name]['median']:.0f} ms > {goal:.0f}"
+                    )
+                    ok = False
+    if args.check and not ok:
+        print("--check: FAILED")
+        return 1
+    if args.check:
+        print("--check: passed")
+    return 0
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=50, help="server-time runs per page (median)")
     parser.add_argument("--browser-runs", type=int, default=10, help="browser runs (median)")
     parser.add_argument("--no-browser", action="store_true", help="skip the headless Chromium measurement")
     parser.add_argument("--no-demo", action="store_true", help="the seed only: the 14th plan has no actuals")
+    parser.add_argument(
+        "--national", default="", help="park counts, e.g. 300,1000,3000: the synthetic national data set"
+    )
+    parser.add_argument("--bench-db", default="parktrack_bench_dashboards", help="scratch database name")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a page's cost grows with the data")
+    parser.add_argument("--check-goals", action="store_true", help="with --check: also fail on time goals")
     args = parser.parse_args()
+    if args.national:
+        return national(args)
 
     with tempfile.TemporaryDirectory(prefix="parktrack-bench-dashboards-") as tmp:
         setup_django(Path(tmp))
@@ -241,10 +379,10 @@ def main() -> None:
         )
 
         if args.no_browser:
-            return
+            return 0
         if not Path(CHROMIUM).exists():
             print(f"\n{CHROMIUM} not found: the browser measurement is skipped")
-            return
+            return 0
         server, base = start_server()
         try:
             drawn = measure_browser(base, OVERVIEW, args.browser_runs)
@@ -265,7 +403,8 @@ def main() -> None:
                 f"{drawn[key + '_start']:.0f} ms)   goal ≤ {GOAL_DRAWN_MS:.0f} ms: "
                 f"{verdict(drawn[key], GOAL_DRAWN_MS)}"
             )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

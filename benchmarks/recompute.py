@@ -671,7 +671,9 @@ def touch_one_observation(park_id: int, step: int) -> None:
         )
 
 
-def measure(n_parks: int) -> tuple[list[tuple[str, float, tuple | None, str, bool | None]], list[str]]:
+def measure(
+    n_parks: int,
+) -> tuple[list[tuple[str, float, tuple | None, str, bool | None]], list[str], dict[str, float]]:
     from django.db import connection
     from django.utils import timezone
 
@@ -699,12 +701,12 @@ def measure(n_parks: int) -> tuple[list[tuple[str, float, tuple | None, str, boo
     second, second_cpu, count2 = timed(progress_recompute)
     changed = ProgressResult.objects.filter(updated_at__gte=since).count()
     notes.append(
-        f"second full recompute: {count2:,} rows in scope, {changed:,} rows written"
+        f"refresh: {count2:,} rows in scope, {changed:,} rows written"
         + ("" if changed == 0 else "  <-- expected 0: the recompute is not idempotent")
     )
     for label, seconds, cpu in (
-        ("full recompute", full, full_cpu),
-        ("second full recompute (nothing changed)", second, second_cpu),
+        ("first fill: full recompute into an empty results table", full, full_cpu),
+        ("refresh: full recompute, nothing changed", second, second_cpu),
     ):
         rows.append((label, seconds, cpu, f"≤ {GOAL_FULL_SECONDS:g} s", seconds <= GOAL_FULL_SECONDS))
         rows.append(
@@ -758,7 +760,163 @@ def measure(n_parks: int) -> tuple[list[tuple[str, float, tuple | None, str, boo
         f"full_page_writes={fpw}, shared_buffers={shared_buffers}, work_mem={work_mem}"
         + (" (fsync off: no durability; writes are faster than on a production server)" * (fsync == "off"))
     )
-    return rows, notes
+    figures = {"raw read s": raw, "first fill s": full, "refresh s": second, "one park s": one}
+    figures["refresh rows written"] = changed
+    return rows, notes, figures
+
+
+# ------------------------------------------------------------------------------------ checks (--check)
+
+ONE_PARK_MAX_QUERIES = 25  # a one-park recompute's queries do not depend on how many parks there are
+SCALING_SLACK = 1.5  # time per park may grow by at most this factor from the smallest to the largest scale
+
+
+def stored_fingerprints() -> dict[tuple[int, int, int, int], int]:
+    from progress.models import ProgressResult
+
+    return {
+        (park, plan, pi, year): fingerprint
+        for park, plan, pi, year, fingerprint in ProgressResult.objects.values_list(
+            "park_id", "plan_id", "plan_indicator_id", "year", "fingerprint"
+        ).iterator(chunk_size=50_000)
+    }
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
+
+
+def _current_rss_mb() -> float:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _child(partitions: list[list[int]], conn) -> None:
+    """In a forked process: recompute the partitions, send back rows, seconds and memory."""
+    from django.db import connections
+
+    from progress.services import progress_recompute
+
+    connections.close_all()  # never share the parent's socket
+    try:
+        baseline = _current_rss_mb()
+        start = time.perf_counter()
+        rows = sum(progress_recompute(park_ids=ids) for ids in partitions)
+        conn.send(("ok", rows, time.perf_counter() - start, _peak_rss_mb() - baseline))
+    except BaseException as exc:  # reported by the parent
+        conn.send(("error", repr(exc), 0.0, 0.0))
+    finally:
+        connections.close_all()
+        conn.close()
+
+
+def in_workers(workers: int) -> tuple[float, int, float, list[str]]:
+    """The full recompute's partitions shared out over ``workers`` forked processes running at once, as
+    Celery workers would take ``recompute_partition`` tasks. Returns wall seconds, rows, the largest
+    peak memory of a worker above its baseline (MB), and errors."""
+    import multiprocessing
+
+    from django.db import connections
+
+    from progress.services import progress_partitions
+
+    partitions = progress_partitions()
+    shares = [partitions[i::workers] for i in range(workers)]
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    start = time.perf_counter()
+    pipes, processes = [], []
+    for share in shares:
+        parent, child = context.Pipe(duplex=False)
+        process = context.Process(target=_child, args=(share, child))
+        process.start()
+        child.close()
+        pipes.append(parent)
+        processes.append(process)
+    answers = [pipe.recv() for pipe in pipes]
+    for process in processes:
+        process.join()
+    wall = time.perf_counter() - start
+    errors = [a[1] for a in answers if a[0] != "ok"]
+    rows = sum(a[1] for a in answers if a[0] == "ok")
+    return wall, rows, max((a[3] for a in answers), default=0.0), errors
+
+
+def checks(n_parks: int) -> tuple[list[tuple[str, bool, str]], dict[str, float]]:
+    """What --check verifies at one scale (correctness and query counts, never absolute times), and
+    figures for the scaling table. Run after ``measure``: the results table holds a full recompute."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from parks.models import Park
+    from progress.models import ProgressResult
+    from progress.services import progress_recompute, progress_recompute_all
+
+    found: list[tuple[str, bool, str]] = []
+    figures: dict[str, float] = {}
+    reference = stored_fingerprints()
+
+    # The nightly run: the first one stamps the inputs, the next one finds nothing changed.
+    progress_recompute_all()
+    since = timezone.now()
+    seconds, _, done = timed(progress_recompute_all)
+    written = ProgressResult.objects.filter(updated_at__gte=since).count()
+    found.append(
+        (
+            "nightly run with no input changed does nothing",
+            done == 0 and written == 0,
+            f"{done} rows recomputed, {written} written, {seconds * 1000:.0f} ms",
+        )
+    )
+    figures["nightly no-op s"] = seconds
+
+    # One park's recompute runs a fixed number of queries, whatever the number of parks.
+    parent = Park.objects.filter(is_synthetic=True, zones__isnull=False).order_by("code").first()
+    touch_one_observation(parent.pk, 0)
+    with CaptureQueriesContext(connection) as queries:
+        progress_recompute(park_ids=[parent.pk])
+    figures["one-park queries"] = len(queries)
+    found.append(
+        (
+            f"one-park recompute ≤ {ONE_PARK_MAX_QUERIES} queries",
+            len(queries) <= ONE_PARK_MAX_QUERIES,
+            f"{len(queries)} queries",
+        )
+    )
+    reference = stored_fingerprints()
+
+    # Two workers fill an empty results table in parallel, partition by partition: the same rows.
+    ProgressResult.objects.all().delete()
+    wall2, rows2, peak2, errors2 = in_workers(2)
+    same = stored_fingerprints() == reference
+    found.append(
+        (
+            "2 parallel workers give the rows of the serial run",
+            same and not errors2,
+            f"{rows2:,} rows in {wall2:.2f} s" + (f"; errors: {errors2}" if errors2 else ""),
+        )
+    )
+    # One worker does the same alone (for the speed-up and the memory of a full first fill).
+    ProgressResult.objects.all().delete()
+    wall1, rows1, peak1, errors1 = in_workers(1)
+    found.append(
+        (
+            "1 worker gives the rows of the serial run",
+            stored_fingerprints() == reference and not errors1,
+            f"{rows1:,} rows in {wall1:.2f} s, peak memory +{peak1:.0f} MB"
+            + (f"; errors: {errors1}" if errors1 else ""),
+        )
+    )
+    figures.update({"first fill, 1 worker s": wall1, "first fill, 2 workers s": wall2, "peak MB": peak1})
+
+    if n_parks <= 1000:
+        # One run over every park at once (no partitions) gives the same rows too.
+        ProgressResult.objects.all().delete()
+        progress_recompute(park_ids=list(Park.objects.values_list("id", flat=True)))
+        found.append(("one unpartitioned run gives the same rows", stored_fingerprints() == reference, ""))
+    return found, figures
 
 
 def breakdown() -> list[tuple[str, float, tuple]]:
@@ -766,14 +924,14 @@ def breakdown() -> list[tuple[str, float, tuple]]:
     notes), and the store (private ``progress.services._store``, so this may need updating with it)."""
     from django.db import transaction
 
-    from plans import selectors, services
+    from progress import selectors, services
 
     read, read_cpu, inputs = timed(selectors.progress_inputs)
     compute, compute_cpu, result = timed(services.progress_compute, inputs)
 
     def store():
         with transaction.atomic():
-            services._store(result, keys=None)
+            services._store(result, keys=inputs.items["key"].tolist())
 
     write, write_cpu, _ = timed(store)
     return [
@@ -827,9 +985,125 @@ def counts() -> dict[str, int]:
     }
 
 
+def run_scale(args, n_parks: int, admin_kwargs: dict, bench_url: str, first: bool) -> dict:
+    """Create the benchmark database, generate ``n_parks`` parks, measure (and check). Returns figures."""
+    import numpy as np
+    import pandas as pd
+    from django.core.management import call_command
+    from django.db import connections
+
+    if not first:
+        from django.contrib.contenttypes.models import ContentType
+
+        connections.close_all()
+        ContentType.objects.clear_cache()  # ids of the previous scale's database
+    create_bench_database(admin_kwargs, args.bench_db)
+    if first:
+        setup_django(bench_url)
+    url = os.environ["DATABASE_URL"]
+    print(f"=== {n_parks:,} parks ===")
+    print(f"benchmark database: {args.bench_db} on {urlsplit(url).hostname}:{urlsplit(url).port or 5432}")
+    start = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("seed", stdout=io.StringIO())
+    print(f"migrate + seed: {time.perf_counter() - start:.1f} s")
+
+    start = time.perf_counter()
+    timings = generate(n_parks)
+    print(f"generated in {time.perf_counter() - start:.1f} s (seed {SEED}):")
+    for label, seconds in timings.items():
+        print(f"  {label}: {seconds:.1f} s")
+    for label, value in counts().items():
+        print(f"  {label}: {value:,}")
+    print()
+
+    rows, notes, figures = measure(n_parks)
+    print_table(rows)
+    print()
+    for note in notes:
+        print(f"- {note}")
+    print(
+        f"- machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"pandas {pd.__version__}, numpy {np.__version__}"
+    )
+    figures["results"] = counts()["progress results"]
+    print(f"- {n_parks:,} parks; results: {figures['results']:,} rows")
+    figures["goals met"] = all(met for *_rest, met in rows if met is not None)
+    figures["refresh idempotent"] = figures["refresh rows written"] == 0
+    if args.breakdown:
+        print()
+        print("one more full recompute, phase by phase (nothing changed):")
+        phases = breakdown()
+        print(f"  {'phase':<52} {'seconds':>8}  {'cpu py':>8}  {'cpu db':>8}  {'cpu sum':>8}")
+        for label, seconds, cpu in phases:
+            cells = (f"{seconds:.3f}", *_cpu_text(cpu))
+            print(f"  {label:<52} " + "  ".join(f"{c:>8}" for c in cells))
+        print(f"  {'total':<52} {sum(p[1] for p in phases):8.3f}")
+    found, more = checks(n_parks)
+    figures.update(more)
+    print()
+    print("checks (correctness and query counts; --check fails on any 'no'):")
+    found.insert(0, ("refresh writes no row (idempotent)", figures["refresh idempotent"], ""))
+    for label, ok, detail in found:
+        print(f"  {'yes' if ok else 'NO ':<3}  {label}" + (f"  ({detail})" if detail else ""))
+    figures["checks passed"] = all(ok for _label, ok, _detail in found)
+    if figures.get("first fill, 2 workers s"):
+        print(
+            f"- partitions in parallel: first fill with 1 worker {figures['first fill, 1 worker s']:.2f} s, "
+            f"with 2 workers {figures['first fill, 2 workers s']:.2f} s "
+            f"(speed-up {figures['first fill, 1 worker s'] / figures['first fill, 2 workers s']:.2f}×)"
+        )
+    print()
+    return figures
+
+
+def print_scaling(by_scale: dict[int, dict]) -> bool:
+    """The scaling table, and whether time per park grows no faster than SCALING_SLACK."""
+    print("=== scaling ===")
+    heads = ["parks", "results", "raw s", "fill s", "fill/raw", "refresh s", "refr/raw", "ms/park", "peak MB"]
+    print("  " + "  ".join(f"{h:>9}" for h in heads))
+    for n, f in sorted(by_scale.items()):
+        cells = [
+            f"{n:,}",
+            f"{f['results']:,}",
+            f"{f['raw read s']:.3f}",
+            f"{f['first fill s']:.2f}",
+            f"{f['first fill s'] / f['raw read s']:.1f}×",
+            f"{f['refresh s']:.2f}",
+            f"{f['refresh s'] / f['raw read s']:.1f}×",
+            f"{f['refresh s'] / n * 1000:.2f}",
+            f"{f['peak MB']:.0f}",
+        ]
+        print("  " + "  ".join(f"{c:>9}" for c in cells))
+    if len(by_scale) < 2:
+        return True
+    small, large = min(by_scale), max(by_scale)
+    ok = True
+    for key in ("first fill s", "refresh s"):
+        growth = (by_scale[large][key] / large) / (by_scale[small][key] / small)
+        verdict = growth <= SCALING_SLACK
+        ok &= verdict
+        print(
+            f"  {key[:-2]}: time per park at {large:,} parks is {growth:.2f}× that at {small:,} "
+            f"(≤ {SCALING_SLACK}× = grows no faster than the data: {'yes' if verdict else 'NO'})"
+        )
+    queries = {f["one-park queries"] for f in by_scale.values()}
+    same = len(queries) == 1
+    ok &= same
+    print(
+        f"  one-park recompute queries at every scale: {sorted(queries)} ({'constant' if same else 'GROWS'})"
+    )
+    return ok
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--parks", type=int, default=3000, help="number of synthetic parks (default 3000)")
+    parser.add_argument(
+        "--scales",
+        default="",
+        help="comma-separated park counts measured one after another, e.g. 300,1000,3000",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database at the end")
     parser.add_argument("--bench-db", default="parktrack_bench", help="name of the database to create")
     parser.add_argument(
@@ -837,9 +1111,21 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="time one more full recompute phase by phase (read, compute, store)",
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 when a result is wrong, a query count grows or time grows faster than the data",
+    )
+    parser.add_argument(
+        "--check-goals", action="store_true", help="with --check: also exit 1 when a time goal is missed"
+    )
     args = parser.parse_args(argv)
-    if args.parks < 1:
-        fail("--parks must be at least 1")
+    try:
+        scales = [int(x) for x in args.scales.split(",") if x.strip()] or [args.parks]
+    except ValueError:
+        fail("--scales takes comma-separated whole numbers")
+    if min(scales) < 1:
+        fail("--parks and --scales must be at least 1")
 
     url = os.environ.get("DATABASE_URL", "")
     if not url or url.startswith("sqlite"):
@@ -851,48 +1137,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     bench_url, admin_kwargs, _ = bench_database_url(url, args.bench_db)
 
-    create_bench_database(admin_kwargs, args.bench_db)
+    by_scale: dict[int, dict] = {}
     try:
-        setup_django(bench_url)
-        import numpy as np
-        import pandas as pd
-        from django.core.management import call_command
+        for index, n_parks in enumerate(scales):
+            by_scale[n_parks] = run_scale(args, n_parks, admin_kwargs, bench_url, first=index == 0)
+        scaling_ok = print_scaling(by_scale)
         from django.db import connections
 
-        print(f"benchmark database: {args.bench_db} on {urlsplit(url).hostname}:{urlsplit(url).port or 5432}")
-        start = time.perf_counter()
-        call_command("migrate", verbosity=0, interactive=False)
-        call_command("seed", stdout=io.StringIO())
-        print(f"migrate + seed: {time.perf_counter() - start:.1f} s")
-
-        start = time.perf_counter()
-        timings = generate(args.parks)
-        print(f"generated in {time.perf_counter() - start:.1f} s (seed {SEED}):")
-        for label, seconds in timings.items():
-            print(f"  {label}: {seconds:.1f} s")
-        for label, value in counts().items():
-            print(f"  {label}: {value:,}")
-        print()
-
-        rows, notes = measure(args.parks)
-        print_table(rows)
-        print()
-        for note in notes:
-            print(f"- {note}")
-        print(
-            f"- machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-            f"pandas {pd.__version__}, numpy {np.__version__}"
-        )
-        print(f"- {args.parks:,} parks; results: {counts()['progress results']:,} rows")
-        if args.breakdown:
-            print()
-            print("one more full recompute, phase by phase (nothing changed):")
-            phases = breakdown()
-            print(f"  {'phase':<52} {'seconds':>8}  {'cpu py':>8}  {'cpu db':>8}  {'cpu sum':>8}")
-            for label, seconds, cpu in phases:
-                cells = (f"{seconds:.3f}", *_cpu_text(cpu))
-                print(f"  {label:<52} " + "  ".join(f"{c:>8}" for c in cells))
-            print(f"  {'total':<52} {sum(p[1] for p in phases):8.3f}")
         connections.close_all()
     finally:
         if args.keep:
@@ -905,6 +1156,15 @@ def main(argv: list[str] | None = None) -> int:
             except Exception:  # Django may not be set up if setup failed
                 pass
             drop_bench_database(admin_kwargs, args.bench_db)
+    if not args.check:
+        return 0
+    failed = [n for n, f in by_scale.items() if not f["checks passed"]]
+    if args.check_goals:
+        failed += [n for n, f in by_scale.items() if not f["goals met"]]
+    if failed or not scaling_ok:
+        print(f"--check: FAILED (scales {sorted(set(failed))}, scaling {'ok' if scaling_ok else 'not ok'})")
+        return 1
+    print("--check: passed")
     return 0
 
 
