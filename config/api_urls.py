@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 
 from core.api.docs import LocalRedocView, LocalSwaggerView
 from entry.api import ObservationViewSet
+from evaluation.api import EvaluationViewSet, SchemeViewSet
 from indicators.api import CategoryViewSet, IndicatorViewSet, UnitViewSet
 from parks.api import ParkViewSet
 from plans.api import PlanViewSet, TargetViewSet
@@ -30,6 +31,8 @@ router.register("plans", PlanViewSet, basename="plan")
 router.register("targets", TargetViewSet, basename="target")
 router.register("progress", ProgressViewSet, basename="progress")
 router.register("reports", ReportViewSet, basename="report")
+router.register("evaluations/schemes", SchemeViewSet, basename="evaluation-scheme")
+router.register("evaluations", EvaluationViewSet, basename="evaluation")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

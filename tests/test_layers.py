@@ -1,6 +1,6 @@
-"""The apps' imports point down only: config → {dashboards, reports, entry} → progress → plans → indicators →
-parks → core. A lower app importing a higher one (or one of its neighbours on the same floor) is how
-rules got copied into each door before; this test keeps it from coming back."""
+"""The apps' imports point down only: config → {dashboards, reports, evaluation, entry} → progress → plans →
+indicators → parks → core. A lower app importing a higher one (or one of its neighbours on the same floor) is
+how rules got copied into each door before; this test keeps it from coming back."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ FLOORS = {
     "entry": 5,
     "dashboards": 5,
     "reports": 5,
+    "evaluation": 5,
     "config": 6,
 }
 ROOT = Path(settings.BASE_DIR)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "entry",
     "dashboards",
     "reports",
+    "evaluation",
 ]
 
 MIDDLEWARE = [

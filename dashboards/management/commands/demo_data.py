@@ -8,9 +8,23 @@ Every row it writes is flagged synthetic (source "合成演示数据（synthetic
 that uses such a row says so.
 """
 
+from io import StringIO
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from dashboards.services import DEMO_PARKS, SOURCE, demo_data_create, demo_data_remove
+
+
+# The evaluation app's sample scheme, clearly an example (示例方案，非官方权重): loaded and run with the
+# demo data so the league table has something to show; removed with it. Called by command name, as the
+# evaluation app sits on the same floor as the dashboards (neither imports the other).
+SAMPLE_SCHEME_FILE = Path(settings.BASE_DIR) / "fixtures" / "evaluation" / "sample-scheme.yaml"
+SAMPLE_SCHEME = "sample-park-evaluation"
+SAMPLE_YEAR = "2024"
 
 
 class Command(BaseCommand):
@@ -31,6 +45,8 @@ class Command(BaseCommand):
     def handle(self, *args, remove: bool, parks: int, seed: int, **options):
         if remove:
             counts = demo_data_remove()
+            if apps.is_installed("evaluation"):
+                call_command("evaluation", "remove", "--scheme", SAMPLE_SCHEME, "--only-example", stdout=StringIO())
             self.stdout.write(
                 f"removed {counts['observations']} synthetic observations, {counts['plans']} plans, "
                 f"{counts['parks']} parks; progress recomputed"
@@ -44,3 +60,10 @@ class Command(BaseCommand):
             f"{report.parks} synthetic parks; skipped {report.skipped} park-years that already have data; "
             "progress recomputed"
         )
+        if apps.is_installed("evaluation") and SAMPLE_SCHEME_FILE.exists():
+            call_command("evaluation", "load", str(SAMPLE_SCHEME_FILE), stdout=StringIO())
+            call_command("evaluation", "run", "--scheme", SAMPLE_SCHEME, "--year", SAMPLE_YEAR, stdout=StringIO())
+            self.stdout.write(
+                f"loaded the example evaluation scheme {SAMPLE_SCHEME} (示例方案，非官方权重: example weights, "
+                f"not official ones) and ran it for {SAMPLE_YEAR}"
+            )
