@@ -16,7 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.errors import DomainError
 from core.forms import NumberField
 from entry import services
-from entry.models import ReportingPeriod
+from entry.models import DataQualityFinding, DataQualityRun, ReportingPeriod, ValidationRule
 from indicators.models import Observation
 
 
@@ -130,3 +130,66 @@ class ReportingPeriodAdmin(admin.ModelAdmin):
     list_filter = ("is_open", "year")
     search_fields = ("park__code", "park__name_zh")
     autocomplete_fields = ("park",)
+
+
+@admin.register(ValidationRule)
+class ValidationRuleAdmin(SimpleHistoryAdmin):
+    """Cross-indicator rules (issue 13): administrators write them here; the model's ``clean`` refuses a
+    side that is not catalogue codes, mixed dimensions, and tolerances that do not fit the relation."""
+
+    list_display = (
+        "code",
+        "name",
+        "left",
+        "op",
+        "right",
+        "tolerance",
+        "tolerance_kind",
+        "severity",
+        "active",
+    )
+    list_filter = ("active", "severity", "op")
+    search_fields = ("code", "name", "left", "right", "message")
+    fieldsets = (
+        (None, {"fields": ("code", "name", "left", "op", "right")}),
+        (
+            _("容差与严重程度"),
+            {"fields": ("tolerance", "tolerance_kind", "severity", "active", "ratio_outliers")},
+        ),
+        (_("说明"), {"fields": ("message", "reasoning")}),
+    )
+
+
+class DataQualityFindingInline(admin.TabularInline):
+    model = DataQualityFinding
+    fields = ("park", "year", "kind", "severity", "rule_name", "message")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DataQualityRun)
+class DataQualityRunAdmin(admin.ModelAdmin):
+    """Runs are written by beat and ``manage.py data_quality``; here they are read (and may be removed)."""
+
+    list_display = ("started_at", "finished_at", "trigger", "status", "peer_by", "violations", "outliers")
+    list_filter = ("status", "trigger")
+    readonly_fields = (
+        "started_at",
+        "finished_at",
+        "trigger",
+        "status",
+        "peer_by",
+        "threshold",
+        "violations",
+        "outliers",
+        "error",
+    )
+    inlines = [DataQualityFindingInline]
+
+    def has_add_permission(self, request):
+        return False

@@ -12,3 +12,9 @@ class EntryConfig(AppConfig):
         from entry.commentary import report_commentary
 
         commentary.register(report_commentary)
+        # The seed loads the validation rules of fixtures/rules.yaml (plans may not import entry).
+        from entry.rule_inputs import load_rule_fixtures
+        from plans import seeding
+
+        if load_rule_fixtures not in seeding.SEED_EXTENSIONS:
+            seeding.SEED_EXTENSIONS.append(load_rule_fixtures)

@@ -9,6 +9,8 @@ permissions, the same history and the same recompute request. A service:
   and writes with bulk statements, so a 40-row sheet costs what a 2-row sheet costs;
 - is all or nothing: any refused row refuses the batch, and each error names its ``row`` (the 0-based
   index in the batch) and ``field``;
+- judges the cross-indicator rules (``rule_check``, issue 13) once for the whole batch, with the values
+  stored for the same park-years: a hard rule refuses the row, a soft one asks for a note on submit;
 - checks the version the caller saw (optimistic locking: a stale write is a conflict);
 - records each change in the history with its action and text as fields (``history_action``,
   ``history_text``), and asks for a progress recompute when a value that counts changes.
@@ -43,6 +45,8 @@ from entry.checks import (
     value_errors,
 )
 from entry.models import Commentary
+from entry.rule_inputs import current_values, rule_specs
+from entry.rules import evaluate, outcome_message, park_years_touched
 from indicators.models import Indicator, Observation
 from indicators.services import formulas_recompute
 from parks.models import Park
@@ -301,6 +305,7 @@ def observation_bulk_save(
     this_year = timezone.localdate().year
     result: list[Observation] = []
     seen: dict[tuple[int, int, int], int] = {}
+    judged: list[RuleItem] = []  # the rows the cross-indicator rules judge (those written or kept)
     for index, row in enumerate(rows):
         key = (row.park.pk, row.indicator.pk, row.year)
         if key in seen:
@@ -329,6 +334,7 @@ def observation_bulk_save(
             continue
         if batch.invalid(index, errors):
             continue
+        judged.append((index, row.park, row.indicator, row.year, row.value))
         if row.value is None:
             if obs is not None:
                 _discard(batch, index, obs, row.expected_version)
@@ -354,6 +360,7 @@ def observation_bulk_save(
             conflict = Conflict(_("该数值已提交待审核，不能修改"), field="value")
         if conflict is not None:
             batch.refuse(index, conflict)
+            judged.pop()
             continue
         source = row.source or obs.source
         if (obs.value, obs.note, obs.source) != (row.value, row.note, source) or obs.status != S.DRAFT:
@@ -361,6 +368,9 @@ def observation_bulk_save(
             obs.status, obs.entered_by = S.DRAFT, batch.user
             batch.update(obs, action, text)
         result.append(obs)
+    # Hard cross-indicator rules refuse a draft already; soft ones ask for a note when it is submitted.
+    for index, items in rule_check(batch=batch, items=judged, park_names=scope.park_names).errors.items():
+        batch.invalid(index, items)
     batch.raise_errors(single=_single)
     batch.write()
     return result
@@ -456,9 +466,17 @@ def observation_bulk_submit(
             batch.invalid(index, [{"field": "note", "message": w["message"]} for w in check.warnings])
             continue
         ready.append((index, obs))
-    # A value that would be behind its plan needs a 原因分析 (judged with the values being submitted).
+    # A value that would be behind its plan needs a 原因分析 (judged with the values being submitted);
+    # one breaking a hard cross-indicator rule is refused, one breaking a soft rule needs a note.
     lagging, reasons = _lagging(ready), _stored_reasons(ready)
+    ruled = rule_check(
+        batch=batch,
+        items=[(index, obs.park, obs.indicator, obs.year, obs.value) for index, obs in ready],
+        park_names=scope.park_names,
+    )
     for index, obs in ready:
+        if batch.invalid(index, ruled.errors.get(index, []) or ruled.note_errors(index, obs.note)):
+            continue
         if not batch.invalid(index, _reasons_missing(obs, lagging=lagging, reasons=reasons)):
             obs.status = S.SUBMITTED
             batch.update(obs, Action.SUBMIT)
@@ -591,6 +609,11 @@ def observation_revise(
         errors = scope.errors(park_id=obs.park_id, indicator=obs.indicator, year=obs.year)
         errors += value_errors(indicator=obs.indicator, year=obs.year, value=value)
         errors += entry_text_errors(note=note)
+    if not errors:  # the revision goes to review at once: hard rules refuse it, soft ones need a note
+        ruled = rule_check(
+            batch=batch, items=[(0, obs.park, obs.indicator, obs.year, value)], park_names=scope.park_names
+        )
+        errors = ruled.errors.get(0, []) or ruled.note_errors(0, obs.note if note is None else note)
     if batch.invalid(0, errors):
         batch.raise_errors(single=True)
     obs.previous_approved_value, obs.value = obs.value, value
@@ -659,14 +682,90 @@ def observation_import(
             counts.changed += 1
         batch.recompute.add(row.park.pk)
         result.append(obs)
-    # Imported values are approved at once: one that would be behind its plan needs its 原因分析 first.
+    # Imported values are approved at once: one that would be behind its plan needs its 原因分析 first;
+    # one breaking a hard cross-indicator rule is refused, one breaking a soft rule needs a note.
     lagging, reasons = _lagging(written), _stored_reasons(written)
+    ruled = rule_check(
+        batch=batch,
+        items=[(index, obs.park, obs.indicator, obs.year, obs.value) for index, obs in written],
+        park_names=scope.park_names,
+    )
     for index, obs in written:
-        batch.invalid(index, _reasons_missing(obs, lagging=lagging, reasons=reasons))
+        if not batch.invalid(index, ruled.errors.get(index, []) or ruled.note_errors(index, obs.note)):
+            batch.invalid(index, _reasons_missing(obs, lagging=lagging, reasons=reasons))
     batch.raise_errors(single=False)
     if not dry_run:
         batch.write()
     return counts, result
+
+
+# --- cross-indicator rules (issue 13) ----------------------------------------------------------------
+
+RuleItem = tuple[int, Park, Indicator, int, Decimal | None]  # (row, park, indicator, year, value or None)
+
+
+@dataclass
+class RuleCheck:
+    """What the cross-indicator rules say about each row of a batch (by row index)."""
+
+    errors: dict[int, list[dict]]  # hard rules broken: the row is refused
+    warnings: dict[int, list[dict]]  # soft rules broken: the row needs a note
+
+    def note_errors(self, index: int, note: str | None) -> list[dict]:
+        """The refusal of a row with a soft rule broken and no note explaining it (field ``note``)."""
+        if (note or "").strip():
+            return []
+        return [
+            {**item, "field": "note", "code": "rule_note_required"} for item in self.warnings.get(index, [])
+        ]
+
+
+def rule_check(*, batch: _Batch, items: Sequence[RuleItem], park_names: dict[int, str]) -> RuleCheck:
+    """The cross-indicator rules (``entry.models.ValidationRule``) over a whole batch, once: the batch's
+    values together with the values stored for the same park-years (as last written, any status; a row
+    whose value is None counts as removed). Every rule a row's value takes part in is judged for its
+    park (or, for a ``zones`` term, the park above it), and a broken rule is reported on every row of the
+    batch it read, with the same message at every door. Three queries (the rules, their indicators, the
+    stored values) whatever the size of the batch; none past the first without rules."""
+    result = RuleCheck({}, {})
+    if not items:
+        return result
+    specs = rule_specs()
+    if not specs:
+        return result
+    rows = {(park.pk, indicator.pk, year): (index, value) for index, park, indicator, year, value in items}
+    touched = park_years_touched(specs, list(rows), batch.tree.parent)
+    if not touched:
+        return result
+    owners = {park_id for _r, park_id, _y in touched}
+    members = owners | {zone for park_id in owners for zone in batch.tree.children.get(park_id, ())}
+    by_id = {spec.id: spec for spec in specs}
+    values = current_values(
+        park_ids=members,
+        indicator_ids={i for rule_id, _p, _y in touched for i in by_id[rule_id].indicator_ids},
+        years={year for _r, _p, year in touched},
+    )
+    for key, (_index, value) in rows.items():
+        if value is None:
+            values.pop(key, None)
+        else:
+            values[key] = value
+    for rule_id, park_id, year in sorted(touched):
+        outcome = evaluate(
+            by_id[rule_id], park_id=park_id, year=year, values=values, children=batch.tree.children
+        )
+        if outcome is None or outcome.ok:
+            continue
+        hard = outcome.rule.hard
+        item = {
+            "field": "value",
+            "message": outcome_message(outcome, park_names.get(park_id, str(park_id))),
+            "code": "rule_violation" if hard else "rule_warning",
+        }
+        bucket = result.errors if hard else result.warnings
+        for key in sorted(outcome.keys & rows.keys()):
+            bucket.setdefault(rows[key][0], []).append(item)
+    return result
 
 
 # --- commentary: 进展说明, 原因分析, 下一步措施 ------------------------------------------------------------

@@ -744,3 +744,40 @@ def home(request: HttpRequest) -> HttpResponse:
         "entry/home.html",
         {"cards": cards, "rows": rows, "is_admin": is_admin(user)},
     )
+
+
+# --- Data quality (issue 13) -------------------------------------------------------------------------------
+
+
+def _quality_filters(request) -> tuple[int | None, str | None]:
+    text = request.GET.get("year", "")
+    year = int(text) if text.isascii() and text.isdigit() and len(text) == 4 else None
+    kind = request.GET.get("kind") or None
+    return year, kind
+
+
+@login_required
+def quality(request: HttpRequest) -> HttpResponse:
+    """The latest data-quality run: the rule violations and peer outliers of the parks the user may read."""
+    from entry.quality import latest_run, visible_findings
+
+    run = latest_run()
+    year, kind = _quality_filters(request)
+    findings = list(visible_findings(request.user, run, year=year, kind=kind)[:2000])
+    return render(
+        request,
+        "entry/quality.html",
+        {"run": run, "findings": findings, "year": year, "kind": kind, "is_admin": is_admin(request.user)},
+    )
+
+
+@login_required
+def quality_csv(request: HttpRequest) -> HttpResponse:
+    """The page's findings as CSV (formula-safe)."""
+    from entry.quality import findings_csv, latest_run, visible_findings
+
+    run = latest_run()
+    year, kind = _quality_filters(request)
+    body = findings_csv(visible_findings(request.user, run, year=year, kind=kind))
+    stamp = f"{run.started_at:%Y%m%d}" if run else "none"
+    return _download(body, f"data-quality-{stamp}.csv", "text/csv; charset=utf-8")

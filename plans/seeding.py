@@ -26,6 +26,10 @@ from plans.models import Milestone, Plan, PlanComposition, PlanIndicator, PlanSt
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 SEED_REASON = "seed"
+# Loaders of fixtures that belong to apps above plans (entry's validation rules, fixtures/rules.yaml):
+# plans may not import them, so each registers ``loader(directory, report)`` here in its AppConfig.ready,
+# and seed_load runs them after the catalogue and the documents, in the same transaction.
+SEED_EXTENSIONS: list = []
 
 
 class FixtureError(ValueError):
@@ -378,6 +382,8 @@ def seed_load(*, directory: Path = FIXTURES_DIR) -> SeedReport:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         load_document(data, report)
         codes += [row["code"] for row in data.get("plans", [])]
+    for loader in SEED_EXTENSIONS:
+        loader(directory, report)
     for plan in Plan.objects.filter(code__in=codes).order_by("code"):
         report.findings[plan.code] = audit_plan(plan)
     # Seeded parts of formula indicators give their computed values (none are written when unchanged).

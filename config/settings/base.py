@@ -202,6 +202,8 @@ CELERY_BEAT_SCHEDULE = {
     "drain-progress-outbox": {"task": "plans.tasks.drain_outbox", "schedule": 60},
     # Hourly; the task sends each deadline or review reminder at most once a day.
     "entry-and-review-reminders": {"task": "indicators.tasks.send_reminders", "schedule": 60 * 60},
+    # Nightly: cross-indicator rules and peer outliers over the counted values (/entry/quality/).
+    "data-quality-run-nightly": {"task": "entry.tasks.data_quality_run", "schedule": 60 * 60 * 24},
 }
 
 # Email (reminders): printed to the console unless EMAIL_BACKEND names SMTP

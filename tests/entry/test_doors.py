@@ -493,7 +493,7 @@ def _count_queries(client, post: dict) -> int:
 def _posted(keys: list[str], action: str, versions: dict[str, int] | None = None) -> dict:
     post = {"action": action}
     for index, k in enumerate(keys):
-        post[f"value-{k}"] = str(100 + index)
+        post[f"value-{k}"] = str(100 - index)  # falling: 非烟 ≤ 含烟, 增加值 ≤ 总产值 (fixtures/rules.yaml)
         post[f"version-{k}"] = str((versions or {}).get(k, 0))
     return post
 
@@ -513,7 +513,7 @@ def test_saving_submitting_and_reviewing_a_sheet_costs_the_same_queries_for_2_an
     counts = {}
     every = _sheet_rows(40)
     assert len(every) >= 20
-    # Values of 100, 101 … are far behind the plan: each needs a 原因分析 before it is submitted.
+    # Values of 100, 99 … are far behind the plan: each needs a 原因分析 before it is submitted.
     from entry.models import Commentary
 
     Commentary.objects.bulk_create(

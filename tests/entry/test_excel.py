@@ -158,7 +158,7 @@ def test_upload_preview_lists_each_row_then_commits_all_as_drafts(client, staff,
     workbook = load_workbook(io.BytesIO(client.get("/entry/yuxi-hitech/2023/export/").content))
     sheet = workbook.worksheets[0]
     assert sheet["B6"].value == "主营业务收入（亿元）"
-    sheet["H3"] = 615  # GDP 2023: a draft, changed
+    sheet["H3"] = 1615  # GDP 2023: a draft, changed (含烟 ≥ 非烟: fixtures/rules.yaml)
     sheet["H6"] = 1650  # 主营业务收入 2023: new
     sheet["H4"] = "1,190.5"  # 地区生产总值（非烟）2023: new, with a thousands separator
     sheet["I4"] = "含新并入企业"
@@ -179,7 +179,7 @@ def test_upload_preview_lists_each_row_then_commits_all_as_drafts(client, staff,
     record = gdp_excl.history.first()
     assert (record.history_action, record.history_text) == ("upload", "改过的.xlsx")
     gdp = Observation.objects.get(park__code="yuxi-hitech", indicator__code="gdp-incl-tobacco", year=2023)
-    assert (gdp.value, gdp.note) == (615, "快报")
+    assert (gdp.value, gdp.note) == (1615, "快报")
     assert "已导入 3 个数值（文件 改过的.xlsx），均为草稿" in text(client.get("/entry/yuxi-hitech/2023/"))
 
 
