@@ -252,7 +252,10 @@ class FormulaParts:
     names: dict[int, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls) -> FormulaParts:
+    def load(cls, plan_indicators=None) -> FormulaParts:
+        """``plan_indicators`` given: nothing is read unless one of them is a formula indicator."""
+        if plan_indicators is not None and not any(pi.indicator.formula for pi in plan_indicators):
+            return cls()
         catalogue, bounds = formula_graph()
         if not bounds:
             return cls()
@@ -286,7 +289,7 @@ def with_formula_parts(plan_indicators, formulas: FormulaParts | None = None) ->
     """Plan indicators and, after each formula row, unsaved rows (``part_row``) for the parts its plan
     does not print for the same park (for uploads, which match rows by their printed names)."""
     plan_indicators = list(plan_indicators)
-    formulas = formulas or FormulaParts.load()
+    formulas = formulas or FormulaParts.load(plan_indicators)
     if not formulas.parts:
         return plan_indicators
     printed = {(pi.plan_id, pi.park_id, pi.indicator_id) for pi in plan_indicators}
@@ -357,8 +360,9 @@ def sheet_build(*, park: Park, year: int, with_checks: bool = True, staff: bool 
     ``staff=False`` is the sheet of a reader who is not staff of the park: each value is its
     ``public_observation`` (the approved value in force, or none), and there are no checks (they judge
     the value being entered)."""
-    formulas = FormulaParts.load()
-    rows = _sheet_rows(_plan_indicators([park], [year]), park, year, formulas)
+    plan_indicators = list(_plan_indicators([park], [year]))
+    formulas = FormulaParts.load(plan_indicators)
+    rows = _sheet_rows(plan_indicators, park, year, formulas)
     park_ids = {r.park.pk for r in rows}
     indicator_ids = {r.indicator.pk for r in rows}
     observations: dict[tuple[int, int, int], Observation] = {}
@@ -480,7 +484,7 @@ def sheet_summaries(pairs: list[tuple[Park, int]], *, readers: Collection[int] =
     parks = list({p.pk: p for p, _ in pairs}.values())
     years = sorted({y for _, y in pairs})
     plan_indicators = list(_plan_indicators(parks, years))
-    formulas = FormulaParts.load()
+    formulas = FormulaParts.load(plan_indicators)
     rows_by_pair = {(p.pk, y): _sheet_rows(plan_indicators, p, y, formulas) for p, y in pairs}
     park_ids = {r.park.pk for rows in rows_by_pair.values() for r in rows}
     indicator_ids = {r.indicator.pk for rows in rows_by_pair.values() for r in rows}

@@ -197,7 +197,7 @@ def _dims_text(dims: Dimension, symbols: Mapping[str, str]) -> str:
     top = [symbols.get(c, c) + (f"^{e}" if e > 1 else "") for c, e in sorted(dims.items()) if e > 0]
     bottom = [symbols.get(c, c) + (f"^{-e}" if e < -1 else "") for c, e in sorted(dims.items()) if e < 0]
     text = "·".join(top) or "1"
-    return f"{text}/{'·'.join(bottom)}" if bottom else (text if top else _("纯数（或 %）"))
+    return f"{text}/{'·'.join(bottom)}" if bottom else (text if top else _("纯数（或百分比）"))
 
 
 # --- the catalogue a formula is read against ---------------------------------------------------------
