@@ -19,7 +19,7 @@ from core.api.filters import BooleanFilter, FilterSet, IntegerFilter, OrderingFi
 from core.api.formats import ApiViewMixin, Column, DecimalString
 from core.errors import DomainError
 from evaluation.models import EvaluationResult, Scheme
-from evaluation.selectors import scheme_definition, schemes_with_rows, visible_results
+from evaluation.selectors import RESULT_ORDER, scheme_definition, schemes_with_rows, visible_results
 from evaluation.services import ALL_GROUP, MISSING_REASONS, quantize
 from parks.models import Park
 
@@ -200,9 +200,7 @@ class EvaluationViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericVie
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return EvaluationResult.objects.none()
-        return visible_results(self.request.user).order_by(
-            "scheme__code", "-year", "peer_group", "assessed", "rank", "park__code"
-        )
+        return visible_results(self.request.user).order_by(*RESULT_ORDER)
 
 
 class SchemeGroupSerializer(serializers.Serializer):
@@ -364,6 +362,20 @@ class SchemeSerializer(serializers.ModelSerializer):
         return self._weights(scheme)[1]
 
 
+SCHEME_COLUMNS = [
+    Column("code", "方案代码"),
+    Column("name", "方案"),
+    Column("is_example", "示例方案"),
+    Column("example_notice", "提示"),
+    Column("province", "省"),
+    Column("prefecture", "州/市"),
+    Column("peer_groups", "分组排名"),
+    Column("tier_method", "分级方式"),
+    Column("items", "指标", "list"),
+    Column("tiers", "等级", "list", item="label"),
+]
+
+
 @extend_schema_view(
     list=extend_schema(summary="评价方案列表（权重、标准化方法、加减分、否决与分级）", tags=["evaluations"]),
     retrieve=extend_schema(summary="一个评价方案（按代码）", tags=["evaluations"]),
@@ -376,7 +388,8 @@ class SchemeViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
     lookup_field = "code"
     lookup_value_regex = "[^/]+"
-    export_actions = ()
+    export_columns = SCHEME_COLUMNS
+    export_name = "evaluation-schemes"
 
     def get_queryset(self):
         return schemes_with_rows().order_by("code")

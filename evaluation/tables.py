@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from core.errors import Invalid
 from evaluation.api import peer_group_label
 from evaluation.models import EvaluationResult, EvaluationRun, Scheme
-from evaluation.selectors import scheme_definition, schemes_with_rows, visible_results
+from evaluation.selectors import RESULT_ORDER, scheme_definition, schemes_with_rows, visible_results
 from evaluation.services import MISSING_REASONS, NOT_ASSESSED, Definition, definition_from_dict
 from parks.models import Park
 
@@ -99,11 +99,7 @@ def league_table(*, scheme_code: str, year: int, user) -> LeagueTable | None:
     scheme = schemes_with_rows().filter(code=scheme_code).first()
     if scheme is None:
         return None
-    results = list(
-        visible_results(user)
-        .filter(scheme=scheme, year=year)
-        .order_by("peer_group", "-assessed", "rank", "park__code")
-    )
+    results = list(visible_results(user).filter(scheme=scheme, year=year).order_by(*RESULT_ORDER))
     run_ids = {r.run_id for r in results if r.run_id}
     run = EvaluationRun.objects.filter(pk__in=run_ids).order_by("-created_at").first() if run_ids else None
     definition = _definition_for(scheme, run)

@@ -54,6 +54,9 @@ def test_schema_lists_every_endpoint(schema):
         ("GET", "/api/v1/progress/summary/"),
         ("GET", "/api/v1/progress/ranking/"),
         ("GET", "/api/v1/reports/"),
+        ("GET", "/api/v1/evaluations/"),
+        ("GET", "/api/v1/evaluations/schemes/"),
+        ("GET", "/api/v1/evaluations/schemes/{code}/"),
     }
 
 

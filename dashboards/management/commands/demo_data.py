@@ -18,7 +18,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dashboards.services import DEMO_PARKS, SOURCE, demo_data_create, demo_data_remove
 
-
 # The evaluation app's sample scheme, clearly an example (示例方案，非官方权重): loaded and run with the
 # demo data so the league table has something to show; removed with it. Called by command name, as the
 # evaluation app sits on the same floor as the dashboards (neither imports the other).
@@ -46,7 +45,9 @@ class Command(BaseCommand):
         if remove:
             counts = demo_data_remove()
             if apps.is_installed("evaluation"):
-                call_command("evaluation", "remove", "--scheme", SAMPLE_SCHEME, "--only-example", stdout=StringIO())
+                call_command(
+                    "evaluation", "remove", "--scheme", SAMPLE_SCHEME, "--only-example", stdout=StringIO()
+                )
             self.stdout.write(
                 f"removed {counts['observations']} synthetic observations, {counts['plans']} plans, "
                 f"{counts['parks']} parks; progress recomputed"
@@ -62,8 +63,10 @@ class Command(BaseCommand):
         )
         if apps.is_installed("evaluation") and SAMPLE_SCHEME_FILE.exists():
             call_command("evaluation", "load", str(SAMPLE_SCHEME_FILE), stdout=StringIO())
-            call_command("evaluation", "run", "--scheme", SAMPLE_SCHEME, "--year", SAMPLE_YEAR, stdout=StringIO())
+            call_command(
+                "evaluation", "run", "--scheme", SAMPLE_SCHEME, "--year", SAMPLE_YEAR, stdout=StringIO()
+            )
             self.stdout.write(
-                f"loaded the example evaluation scheme {SAMPLE_SCHEME} (示例方案，非官方权重: example weights, "
-                f"not official ones) and ran it for {SAMPLE_YEAR}"
+                f"loaded the example evaluation scheme {SAMPLE_SCHEME} "
+                f"(示例方案，非官方权重: example weights, not official ones) and ran it for {SAMPLE_YEAR}"
             )

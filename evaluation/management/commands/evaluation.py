@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from core.errors import DomainError
 from evaluation.api import EvaluationResultSerializer
 from evaluation.models import EvaluationResult, Scheme
+from evaluation.selectors import RESULT_ORDER
 from evaluation.services import evaluation_run, scheme_load_file
 from indicators.models import YEAR_MAX, YEAR_MIN
 
@@ -93,7 +94,7 @@ class Command(BaseCommand):
         results = (
             EvaluationResult.objects.filter(scheme=found, year=year)
             .select_related("scheme", "park")
-            .order_by("peer_group", "rank", "park__code")
+            .order_by(*RESULT_ORDER)
         )
         rows = EvaluationResultSerializer(results, many=True).data
         if format == "json":
