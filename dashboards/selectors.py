@@ -18,7 +18,7 @@ from indicators.models import Indicator, Observation
 from indicators.selectors import approvals, approved_records
 from parks import selectors as parks_selectors
 from parks.models import Park
-from plans.models import Plan, PlanIndicator, Target
+from plans.models import Plan, PlanIndicator, Target, TargetRevision
 from progress.engine import FIGURE_COLUMNS, TEXT_FIGURES
 from progress.models import ProgressResult
 from progress.odds import ODDS_COLUMNS
@@ -221,7 +221,34 @@ def plan_indicators_for(park: Park, plan_code: str) -> list[PlanIndicator]:
 
 
 def targets_of(plan_indicator: PlanIndicator) -> list[Target]:
-    return list(Target.objects.filter(plan_indicator=plan_indicator).order_by("year"))
+    """The row's targets as printed, each with its revisions (规划调整), oldest first, in one query (a
+    LEFT JOIN: ``target.revisions.all()`` then reads no more)."""
+    target_fields = ["id", "year", "kind", "value", "wording", "source", "note"]
+    revision_fields = ["id", "number", "effective_year", "kind", "value", "wording", "document", "reason"]
+    rows = (
+        Target.objects.filter(plan_indicator=plan_indicator)
+        .order_by("year", "revisions__number")
+        .values(*target_fields, *(f"revisions__{f}" for f in revision_fields), "revisions__reverts_id")
+    )
+    targets: dict[int, Target] = {}
+    for row in rows:
+        target = targets.get(row["id"])
+        if target is None:
+            target = Target(plan_indicator=plan_indicator, **{f: row[f] for f in target_fields})
+            target._prefetched_objects_cache = {"revisions": []}
+            targets[target.pk] = target
+        if row["revisions__id"] is not None:
+            revision = TargetRevision(
+                target=target,
+                reverts_id=row["revisions__reverts_id"],
+                **{f: row[f"revisions__{f}"] for f in revision_fields},
+            )
+            target._prefetched_objects_cache["revisions"].append(revision)
+    for target in targets.values():
+        numbers = {r.pk: r.number for r in target._prefetched_objects_cache["revisions"]}
+        for revision in target._prefetched_objects_cache["revisions"]:
+            revision.reverts_number = numbers.get(revision.reverts_id)
+    return list(targets.values())
 
 
 def counted_observations(*, park_id: int, indicator_id: int) -> list[Observation]:

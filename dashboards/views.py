@@ -24,6 +24,7 @@ from dashboards.colors import BEHIND, STATUS_COLORS, STATUS_GLYPHS, STATUS_ORDER
 from dashboards.sparklines import sparkline
 from parks.models import Park
 from plans.models import Target
+from plans.selectors import revision_phrase, target_phrase, version_in_force
 
 PLOTLY_JS = f"dashboards/vendor/plotly-{plotly.offline.get_plotlyjs_version()}.min.js"
 
@@ -121,6 +122,33 @@ def _odds_figure(row, unit: str) -> list[tuple[str, str]]:
         row["odds_probability"], row["odds_low"], row["odds_high"], basis, row["final_year"], unit
     )
     return [(_("达标概率"), text)] if text else []
+
+
+def _target_row(target: Target, kinds: dict, unit: str) -> dict:
+    """A target as printed, with its revisions (规划调整) and, when revised, the phrase beside it."""
+    revisions = list(target.revisions.all())
+    in_force = version_in_force(target, revisions, None)
+    return {
+        "year": target.year,
+        "kind": kinds.get(target.kind, target.kind),
+        "value": fmt.number(target.value),
+        "wording": target.wording,
+        "source": target.source,
+        "note": target.note,
+        "revised": revision_phrase(target, in_force, unit),
+        "revisions": [
+            {
+                "number": r.number,
+                "effective_year": r.effective_year,
+                "target": target_phrase(r.kind, r.value, unit),
+                "document": r.document,
+                "reason": r.reason,
+                "reverts": getattr(r, "reverts_number", None),
+                "in_force": r.number == in_force.number,
+            }
+            for r in revisions
+        ],
+    }
 
 
 def _gap_unit(unit: str, unit_label: str) -> str:
@@ -509,17 +537,7 @@ def indicator_detail(request: HttpRequest, code: str, plan_code: str, order: int
         "row_note": (row["note"] if row is not None and isinstance(row["note"], str) else ""),
         "row_synthetic": bool(row["synthetic"]) if row is not None else False,
         "figures": figures,
-        "targets": [
-            {
-                "year": t.year,
-                "kind": kinds.get(t.kind, t.kind),
-                "value": fmt.number(t.value),
-                "wording": t.wording,
-                "source": t.source,
-                "note": t.note,
-            }
-            for t in targets
-        ],
+        "targets": [_target_row(t, kinds, pi.unit.symbol) for t in targets],
         "observations": observations,
         "history": history,
         "menu": [

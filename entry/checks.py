@@ -38,7 +38,7 @@ from indicators.units import factor_between
 from parks.models import Park
 from parks.selectors import ParkTree
 from plans.models import PlanIndicator
-from progress.selectors import park_scope, progress_inputs
+from progress.selectors import actuals_with, park_scope, progress_inputs
 from progress.services import progress_compute
 
 DEFAULT_YOY_THRESHOLD = Decimal("0.3")
@@ -157,28 +157,29 @@ def lagging_statuses(items: Sequence[tuple[int, Indicator, int, Decimal]]) -> di
     if not series:
         return {}
     inputs = progress_inputs(park_ids=park_scope(park_ids))
-    replaced = [
-        (key, year, float(value * factor))
-        for park_id, indicator, year, value in items
-        for key, factor in series.get((park_id, indicator.pk), [])
-    ]
-    new = pd.DataFrame.from_records(replaced, columns=["key", "year", "value"])
-    actuals = inputs.actuals.merge(new[["key", "year"]], on=["key", "year"], how="left", indicator=True)
-    kept = inputs.actuals[(actuals["_merge"] == "left_only").to_numpy()]
-    inputs.actuals = pd.concat([kept, new], ignore_index=True).astype({"key": "int64", "year": "int64"})
+    values = pd.DataFrame.from_records(
+        [(park_id, indicator.pk, year, float(value)) for park_id, indicator, year, value in items],
+        columns=["park_id", "indicator_id", "year", "value"],
+    )
+    inputs.actuals = actuals_with(inputs, values)
     result = progress_compute(inputs)
-    statuses = {
-        (int(key), int(year)): status
-        for key, year, status in result[["plan_indicator_id", "year", "status"]].itertuples(index=False)
-    }
+    # Every series of the value's park and indicator (a plan indicator may be judged as several series).
+    indicators = inputs.items[["plan_indicator_id", "indicator_id"]].drop_duplicates("plan_indicator_id")
+    behind = result.loc[
+        result["status"].isin(BEHIND_STATUSES), ["park_id", "plan_indicator_id", "year", "status"]
+    ]
+    behind = behind.merge(indicators, on="plan_indicator_id")
+    asked = {(park_id, indicator.pk, year) for park_id, indicator, year, _value in items}
     found: dict[tuple[int, int, int], str] = {}
-    for park_id, indicator, year, _value in items:
-        for key, _factor in series.get((park_id, indicator.pk), []):
-            status = statuses.get((key, year))
-            if status in BEHIND_STATUSES:
-                previous = found.get((park_id, indicator.pk, year))
-                if previous is None or BEHIND_STATUSES.index(status) > BEHIND_STATUSES.index(previous):
-                    found[(park_id, indicator.pk, year)] = status
+    for park_id, indicator_id, year, status in behind[
+        ["park_id", "indicator_id", "year", "status"]
+    ].itertuples(index=False):
+        where = (int(park_id), int(indicator_id), int(year))
+        if where not in asked:
+            continue
+        previous = found.get(where)
+        if previous is None or BEHIND_STATUSES.index(status) > BEHIND_STATUSES.index(previous):
+            found[where] = status
     return found
 
 

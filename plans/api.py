@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Count, Prefetch
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from core.api.filters import FilterSet, IntegerFilter, OrderingFilter
-from core.api.formats import ApiViewMixin, Column, DecimalString
+from core.api.formats import ApiViewMixin, Column, DecimalString, PlainText
+from core.errors import Conflict, Invalid
+from indicators.models import YEAR_MAX, YEAR_MIN, Unit
 from parks.api import park_ids_for, restrict_to_parks
 from plans.audit import RULES, SEVERITIES, audit_plan, severity_counts
-from plans.models import Milestone, Plan, PlanIndicator, Target
+from plans.models import Milestone, Plan, PlanIndicator, Target, TargetRevision
+from plans.selectors import version_in_force
+from plans.setup import target_revert, target_revise
 
 # ------------------------------------------------------------------------------------------ plans
 
@@ -25,18 +31,69 @@ class MilestoneSerializer(serializers.ModelSerializer):
         fields = ["year", "label"]
 
 
+class TargetRevisionSerializer(serializers.ModelSerializer):
+    value = DecimalString(read_only=True, allow_null=True, help_text="与 value 相同的解读")
+    reverts = serializers.SlugRelatedField(
+        slug_field="number", read_only=True, allow_null=True, help_text="撤销的版本号；不是撤销时为 null"
+    )
+
+    class Meta:
+        model = TargetRevision
+        fields = [
+            "number",
+            "effective_year",
+            "kind",
+            "value",
+            "wording",
+            "document",
+            "reason",
+            "reverts",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class TargetVersionSerializer(serializers.Serializer):
+    number = serializers.IntegerField(help_text="版本号：0 为原目标")
+    effective_year = serializers.IntegerField(allow_null=True, help_text="起用年份；原目标为 null")
+    kind = serializers.CharField()
+    value = DecimalString(allow_null=True)
+    wording = serializers.CharField()
+
+
 class TargetSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     value = DecimalString(
         read_only=True,
         allow_null=True,
-        help_text="按 kind 解读：level/at_least/at_most 为水平值（规划指标的单位），cagr 为年增长率（0.15），"
-        "pp_change 为百分点，multiple 为倍数，reduction 为下降比例，keep 为 null",
+        help_text="原目标（规划原文）。按 kind 解读：level/at_least/at_most 为水平值（规划指标的单位），"
+        "cagr 为年增长率（0.15），pp_change 为百分点，multiple 为倍数，reduction 为下降比例，keep 为 null",
+    )
+    revisions = TargetRevisionSerializer(
+        many=True, read_only=True, help_text="规划调整，按版本号；评价某年时用起用年份不晚于该年的最新版本"
+    )
+    in_force = serializers.SerializerMethodField(
+        help_text="最新版本（最后一个起用年份起现行）；未调整时为原目标"
     )
 
     class Meta:
         model = Target
-        fields = ["year", "kind", "kind_display", "value", "wording", "source", "note"]
+        fields = [
+            "year",
+            "kind",
+            "kind_display",
+            "value",
+            "wording",
+            "source",
+            "note",
+            "revisions",
+            "in_force",
+        ]
+
+    @extend_schema_field(TargetVersionSerializer)
+    def get_in_force(self, target) -> dict:
+        version = version_in_force(target, list(target.revisions.all()), None)
+        return TargetVersionSerializer(version).data
 
 
 class PlanIndicatorSerializer(serializers.ModelSerializer):
@@ -233,6 +290,10 @@ class PlanViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
             queryset = queryset.prefetch_related(
                 Prefetch("plan_indicators", queryset=indicators),
                 Prefetch("plan_indicators__targets", queryset=Target.objects.order_by("year")),
+                Prefetch(
+                    "plan_indicators__targets__revisions",
+                    queryset=TargetRevision.objects.select_related("reverts").order_by("number"),
+                ),
             )
         return restrict_to_parks(queryset, park_ids_for(self, public=True))
 
@@ -250,7 +311,14 @@ class FlatTargetSerializer(serializers.ModelSerializer):
     unit = serializers.CharField(source="plan_indicator.unit.symbol", read_only=True)
     nature = serializers.CharField(source="plan_indicator.nature", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    value = DecimalString(read_only=True, allow_null=True)
+    value = DecimalString(read_only=True, allow_null=True, help_text="原目标（规划原文）")
+    revisions = TargetRevisionSerializer(many=True, read_only=True, help_text="规划调整，按版本号")
+    in_force = serializers.SerializerMethodField(help_text="最新版本；未调整时为原目标")
+
+    @extend_schema_field(TargetVersionSerializer)
+    def get_in_force(self, target) -> dict:
+        version = version_in_force(target, list(target.revisions.all()), None)
+        return TargetVersionSerializer(version).data
 
     class Meta:
         model = Target
@@ -272,6 +340,8 @@ class FlatTargetSerializer(serializers.ModelSerializer):
             "wording",
             "source",
             "note",
+            "revisions",
+            "in_force",
         ]
 
 
@@ -307,12 +377,42 @@ TARGET_COLUMNS = [
     Column("wording", "原文表述"),
     Column("source", "出处"),
     Column("note", "备注"),
+    Column("in_force.number", "现行版本"),
+    Column("in_force.effective_year", "现行版本起用年份"),
+    Column("in_force.kind", "现行目标类型代码"),
+    Column("in_force.value", "现行数值", "decimal"),
+    Column("in_force.wording", "现行表述"),
 ]
+
+
+class TargetReviseSerializer(serializers.Serializer):
+    value = serializers.CharField(
+        max_length=300,
+        help_text="调整后的目标，按规划表的写法：650、≥650、年均增长12%、提高2个百分点、翻番、保持",
+    )
+    unit = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="数值的单位符号（如 万元）；省略或为空表示规划指标的单位，同量纲单位精确换算；"
+        "未知单位返回 409",
+    )
+    effective_year = serializers.IntegerField(
+        min_value=YEAR_MIN, max_value=YEAR_MAX, help_text="起用年份：评价该年及以后年份时使用本版本"
+    )
+    document = PlainText(max_length=300, label=_l("调整依据（文号）"), help_text="调整依据（文号）")
+    reason = PlainText(max_length=5000, label=_l("调整原因"), help_text="调整原因")
+
+
+class TargetRevertSerializer(serializers.Serializer):
+    document = PlainText(max_length=300, label=_l("调整依据（文号）"), help_text="撤销依据（文号）")
+    reason = PlainText(max_length=5000, label=_l("调整原因"), help_text="撤销原因")
 
 
 @extend_schema_view(list=extend_schema(summary="目标值（每个规划指标每年一行，便于导出）", **PLANS))
 class TargetViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Every target of the plans the caller may see, one row per plan indicator and year."""
+    """Every target of the plans the caller may see, one row per plan indicator and year; planners
+    revise a target (规划调整) or revert its latest revision through the plans services."""
 
     serializer_class = FlatTargetSerializer
     permission_classes = [AllowAny]
@@ -320,14 +420,72 @@ class TargetViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet
     export_columns = TARGET_COLUMNS
     export_name = "targets"
 
+    def get_serializer_class(self):
+        return {"revise": TargetReviseSerializer, "revert": TargetRevertSerializer}.get(
+            self.action, FlatTargetSerializer
+        )
+
+    def get_permissions(self):
+        if self.action in ("revise", "revert"):
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
     def get_queryset(self):
-        queryset = Target.objects.select_related(
-            "plan_indicator__plan__park",
-            "plan_indicator__indicator",
-            "plan_indicator__unit",
-            "plan_indicator__park",
-        ).order_by("plan_indicator__plan__code", "plan_indicator__order", "year")
+        queryset = (
+            Target.objects.select_related(
+                "plan_indicator__plan__park",
+                "plan_indicator__indicator",
+                "plan_indicator__unit",
+                "plan_indicator__park",
+            )
+            .prefetch_related(
+                Prefetch(
+                    "revisions", queryset=TargetRevision.objects.select_related("reverts").order_by("number")
+                )
+            )
+            .order_by("plan_indicator__plan__code", "plan_indicator__order", "year")
+        )
         return restrict_to_parks(queryset, park_ids_for(self, public=True), "plan_indicator__plan__park_id")
+
+    def _write(self, service, **values) -> Response:
+        target = self.get_object()
+        try:
+            service(user=self.request.user, target=target, **values)
+        except Invalid as exc:  # well formed, refused by the data: a conflict, as for observations
+            raise Conflict(exc.message, errors=exc.errors) from exc
+        fresh = self.get_queryset().get(pk=target.pk)
+        return Response(FlatTargetSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="调整目标（规划调整，规划员）：新增一个版本，原目标与历次版本保留",
+        request=TargetReviseSerializer,
+        responses={201: FlatTargetSerializer},
+        filters=False,
+        **PLANS,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def revise(self, request, pk=None):
+        data = TargetReviseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        symbol = values.pop("unit", "") or ""
+        unit = Unit.objects.filter(symbol=symbol).first() if symbol else None
+        if symbol and unit is None:
+            raise Conflict(_("未知单位“%(unit)s”") % {"unit": symbol}, field="unit")
+        return self._write(target_revise, text=values.pop("value"), unit=unit, **values)
+
+    @extend_schema(
+        summary="撤销最近一次调整（规划员）：撤销本身是一个新版本，不删除任何记录",
+        request=TargetRevertSerializer,
+        responses={201: FlatTargetSerializer},
+        filters=False,
+        **PLANS,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def revert(self, request, pk=None):
+        data = TargetRevertSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._write(target_revert, **data.validated_data)
 
 
 # --------------------------------------------------------------------------------------- progress

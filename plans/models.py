@@ -1,5 +1,6 @@
 """Plans, the indicators they print, their targets, and the stored progress results."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -182,6 +183,72 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_indicator} · {self.year} · {self.wording or self.value}"
+
+
+TARGET_KINDS = ["level", "at_least", "at_most", "cagr", "pp_change", "multiple", "reduction", "keep"]
+
+
+class TargetRevision(models.Model):
+    """A later version of a target (规划调整): the plan was adjusted mid-way, by a document (文号).
+
+    The ``Target`` row stays the original as printed; each revision is appended, never changed or
+    deleted, and a revert is itself a revision (``reverts`` names the one it undoes). For a judged year
+    ``t`` the version in force is the latest revision (highest ``number``) whose ``effective_year`` ≤ t,
+    and the original when there is none. Written only through ``plans.setup.target_revise`` and
+    ``target_revert``; ``value`` follows the rules of ``Target.value``.
+    """
+
+    target = models.ForeignKey(
+        Target, verbose_name=_("目标值"), on_delete=models.CASCADE, related_name="revisions"
+    )
+    number = models.PositiveSmallIntegerField(_("版本号"), help_text=_("原目标为第 0 版，每次调整加 1"))
+    effective_year = models.PositiveSmallIntegerField(
+        _("起用年份"), help_text=_("评价该年及以后年份时使用本版本")
+    )
+    kind = models.CharField(_("目标类型"), max_length=16, choices=Target.Kind.choices)
+    value = models.DecimalField(
+        _("数值"), max_digits=VALUE_MAX_DIGITS, decimal_places=VALUE_DECIMAL_PLACES, null=True, blank=True
+    )
+    wording = models.CharField(_("调整后表述"), max_length=300, blank=True)
+    document = models.CharField(_("调整依据（文号）"), max_length=300)
+    reason = models.TextField(_("调整原因"))
+    reverts = models.ForeignKey(
+        "self",
+        verbose_name=_("撤销的调整"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reverted_by",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("调整人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("调整时间"))
+
+    class Meta:
+        verbose_name = _("目标调整")
+        verbose_name_plural = _("目标调整")
+        ordering = ["target", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "number"], name="target_revision_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="target_revision_number_positive"),
+            models.CheckConstraint(
+                condition=Q(kind="keep", value__isnull=True) | (~Q(kind="keep") & Q(value__isnull=False)),
+                name="target_revision_value_matches_kind",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=TARGET_KINDS), name="target_revision_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(effective_year__gte=YEAR_MIN, effective_year__lte=YEAR_MAX),
+                name="target_revision_year_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} · v{self.number} · {self.effective_year}"
 
 
 class PlanComposition(models.Model):

@@ -17,19 +17,22 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core import export, xlsx
 from core.errors import Invalid, NotAllowed
 from core.formatting import decimal_str
 from core.outbox import request_recompute
+from core.text import text_errors
 from indicators.models import Category, Indicator, IndicatorAlias, Unit
 from indicators.names import name_variants
+from indicators.units import UnitConversionError, convert
 from parks.models import Park
 from parks.permissions import is_admin
 from plans import excel
-from plans.models import Milestone, Plan, PlanIndicator, Target
+from plans.models import Milestone, Plan, PlanIndicator, Target, TargetRevision
+from plans.selectors import revertible, version_in_force
 from plans.target_text import ParsedTarget, TargetTextError, parse_target, same_target, target_text
 
 MEASURE_WORDS = [
@@ -410,6 +413,175 @@ def plan_targets_save(*, user, plan: Plan, cells: list[TargetCell]) -> dict[str,
     if writes or deletes:
         request_recompute(park_ids=[plan.park_id])
     return {"saved": len(writes), "deleted": len(deletes)}
+
+
+# --- Target revisions (规划调整) -------------------------------------------------------------------
+
+REVISION_DOCUMENT_MAX = 300
+REVISION_REASON_MAX = 5000
+# Kinds whose value is a level in the row's unit (the others are rates, points or factors: no unit).
+LEVEL_KINDS = ("level", "at_least", "at_most")
+
+
+def _revision_texts(document: str, reason: str) -> list[dict]:
+    errors = []
+    if not document.strip():
+        errors.append({"field": "document", "message": _("请填写调整依据（文号）")})
+    if not reason.strip():
+        errors.append({"field": "reason", "message": _("请填写调整原因")})
+    errors += text_errors(
+        document, field="document", label=_("调整依据（文号）"), max_length=REVISION_DOCUMENT_MAX
+    )
+    errors += text_errors(reason, field="reason", label=_("调整原因"), max_length=REVISION_REASON_MAX)
+    return errors
+
+
+def _append_revision(*, user, target: Target, **fields) -> TargetRevision:
+    number = (target.revisions.aggregate(m=Max("number"))["m"] or 0) + 1
+    revision = TargetRevision.objects.create(
+        target=target, number=number, created_by=user, created_at=timezone.now(), **fields
+    )
+    request_recompute(park_ids=[target.plan_indicator.plan.park_id])
+    return revision
+
+
+def _locked_target(target: Target) -> Target:
+    """The target row locked for the write (two revisions at once get consecutive numbers)."""
+    return (
+        Target.objects.select_for_update()
+        .select_related("plan_indicator__plan", "plan_indicator__unit")
+        .get(pk=target.pk)
+    )
+
+
+@transaction.atomic
+def target_revise(
+    *,
+    user,
+    target: Target,
+    text: str,
+    effective_year: int,
+    document: str,
+    reason: str,
+    unit: Unit | None = None,
+) -> TargetRevision:
+    """Adjust a target (规划调整): a new version, written like a cell of the plan's table ("650",
+    "≥650", "年均增长12%", "保持"), in force for the years judged from ``effective_year`` on, with the
+    document that changed it (文号) and why. The original and every earlier version are kept.
+
+    Units follow the rule of every target write: a level is in the row's unit; a level given in another
+    unit of the same dimension (``unit``: 万元 for a row in 亿元) is converted exactly, and refused when
+    it cannot be (another currency, or more decimals than a target holds). Rates, percentage points and
+    factors have no unit. Everything is checked before anything is written; errors name their field."""
+    _require_planner(user)
+    target = _locked_target(target)
+    pi = target.plan_indicator
+    plan = pi.plan
+    errors = _revision_texts(document, reason)
+    if not plan.start_year <= effective_year <= plan.end_year:
+        errors.append(
+            {
+                "field": "effective_year",
+                "message": _("起用年份 %(year)s 不在规划期（%(start)s–%(end)s）内")
+                % {"year": effective_year, "start": plan.start_year, "end": plan.end_year},
+            }
+        )
+    elif effective_year > target.year:
+        errors.append(
+            {
+                "field": "effective_year",
+                "message": _("起用年份 %(year)s 晚于目标年份 %(target)s，调整不会用于任何评价")
+                % {"year": effective_year, "target": target.year},
+            }
+        )
+    parsed = None
+    try:
+        parsed = parse_target(text)
+    except TargetTextError as exc:
+        errors.append({"field": "value", "message": _target_error(str(text).strip(), exc)})
+    value = parsed.value if parsed else None
+    if parsed is not None and unit is not None and unit.pk != pi.unit_id:
+        if parsed.kind not in LEVEL_KINDS:
+            errors.append(
+                {
+                    "field": "unit",
+                    "message": _("“%(text)s”不是数值目标，不需要单位；请使用本指标的单位“%(unit)s”")
+                    % {"text": parsed.wording or text, "unit": pi.unit.symbol},
+                }
+            )
+        else:
+            try:
+                value = convert(parsed.value, unit, pi.unit)
+            except UnitConversionError:
+                errors.append(
+                    {
+                        "field": "unit",
+                        "message": _("单位“%(unit)s”无法精确换算为本指标的单位“%(target)s”")
+                        % {"unit": unit.symbol, "target": pi.unit.symbol},
+                    }
+                )
+    if parsed is not None and not errors:
+        current = version_in_force(target, list(target.revisions.all()), effective_year)
+        if current.kind == parsed.kind and current.value == value:
+            errors.append(
+                {
+                    "field": "value",
+                    "message": _("%(year)s 年起现行的目标已是“%(text)s”，无需调整")
+                    % {"year": effective_year, "text": target_text(current.kind, current.value)},
+                }
+            )
+    if errors:
+        raise Invalid(errors[0]["message"], field=errors[0]["field"], errors=errors)
+    wording = parsed.wording
+    if unit is not None and unit.pk != pi.unit_id:
+        wording = f"{str(text).strip()}{unit.symbol}"
+    return _append_revision(
+        user=user,
+        target=target,
+        effective_year=effective_year,
+        kind=parsed.kind,
+        value=value,
+        wording=wording,
+        document=document.strip(),
+        reason=reason.strip(),
+    )
+
+
+@transaction.atomic
+def target_revert(
+    *, user, target: Target, document: str, reason: str, revision: TargetRevision | None = None
+) -> TargetRevision:
+    """Undo a revision (by default the latest one not undone yet) by appending a revision that brings
+    back the version that was in force before it, from the same effective year. Nothing is deleted."""
+    _require_planner(user)
+    target = _locked_target(target)
+    revisions = list(target.revisions.all())
+    errors = _revision_texts(document, reason)
+    undone = revision or revertible(revisions)
+    if undone is None:
+        errors.append({"field": "revision", "message": _("该目标没有可撤销的调整")})
+    elif undone.target_id != target.pk:
+        raise NotAllowed(_("该调整不属于本目标"))
+    elif undone.reverts_id is not None or any(r.reverts_id == undone.pk for r in revisions):
+        errors.append(
+            {"field": "revision", "message": _("第 %(n)s 版已被撤销或本身是撤销") % {"n": undone.number}}
+        )
+    if errors:
+        raise Invalid(errors[0]["message"], field=errors[0]["field"], errors=errors)
+    before = version_in_force(
+        target, [r for r in revisions if r.number < undone.number], undone.effective_year
+    )
+    return _append_revision(
+        user=user,
+        target=target,
+        effective_year=undone.effective_year,
+        kind=before.kind,
+        value=before.value,
+        wording=before.wording,
+        reverts=undone,
+        document=document.strip(),
+        reason=reason.strip(),
+    )
 
 
 def _at(row: int, column: str) -> str:

@@ -16,11 +16,15 @@ from django.db import connection
 from indicators.models import Indicator, Observation, Unit
 from parks.models import Park
 from parks.selectors import park_tree
-from plans.models import Milestone, Plan, PlanIndicator, Target
+from plans.models import Milestone, Plan, PlanIndicator, Target, TargetRevision
 from progress.engine import FIGURE_COLUMNS
 
 ADDITIVE_MEASURES = ("level", "annual_flow", "cumulative_flow")
 MAX_ZONE_DEPTH = 5  # park → zone → sub-zone …; deeper hierarchies are not rolled up further
+# A plan indicator is one engine series unless its targets were revised (one series per span of judged
+# years with the same versions in force): the extra series get keys from here up, far above any plan
+# indicator id (key × 10,000 + year still fits 64 bits).
+SERIES_KEY_BASE = 10**12
 
 
 def _table(model) -> str:
@@ -59,7 +63,9 @@ def _in_clause(column: str, ids: Iterable[int]) -> tuple[str, list[int]]:
 class ProgressInputs:
     """Everything ``progress.engine.compute_progress`` needs, plus what the writer needs per key."""
 
-    items: pd.DataFrame  # key, base_year, start_year, end_year, direction, measure, nature, park_id, plan_id
+    # key, base_year, start_year, end_year, direction, measure, nature, park_id, plan_id,
+    # plan_indicator_id, indicator_id, factor (indicator's unit → plan indicator's unit)
+    items: pd.DataFrame
     targets: pd.DataFrame  # key, year, kind, value
     actuals: pd.DataFrame  # key, year, value
     milestones: pd.DataFrame  # key, year
@@ -133,10 +139,18 @@ def progress_inputs(*, park_ids: Sequence[int] | None = None, include_drafts: bo
 
     clause, key_params = _in_clause("plan_indicator_id", keys) if park_ids is not None else ("1 = 1", [])
     targets = read_frame(
-        f"SELECT plan_indicator_id, year, kind, value FROM {_table(Target)} WHERE {clause}",
+        f"SELECT id, plan_indicator_id, year, kind, value FROM {_table(Target)} WHERE {clause}",
         key_params,
-        ["key", "year", "kind", "value"],
+        ["target_id", "key", "year", "kind", "value"],
     )
+    revised_clause, _ = _in_clause("t.plan_indicator_id", keys) if park_ids is not None else ("1 = 1", [])
+    revisions = read_frame(
+        f"SELECT r.target_id, r.number, r.effective_year, r.kind, r.value FROM {_table(TargetRevision)} r "
+        f"JOIN {_table(Target)} t ON t.id = r.target_id WHERE {revised_clause}",
+        key_params,
+        ["target_id", "number", "effective_year", "kind", "value"],
+    )
+    items, targets, revision_notes = _revision_series(items, targets, revisions)
     clause, plan_params = _in_clause("plan_id", plan_ids) if park_ids is not None else ("1 = 1", [])
     plan_milestones = read_frame(
         f"SELECT plan_id, year FROM {_table(Milestone)} WHERE {clause}",
@@ -171,7 +185,124 @@ def progress_inputs(*, park_ids: Sequence[int] | None = None, include_drafts: bo
     measures = dict(Indicator.objects.filter(formula="").values_list("id", "measure"))
     observations, rolled = _roll_up_zones(observations, hierarchy, measures)
 
-    return _engine_frames(items, targets, plan_milestones, observations, rolled)
+    frames = _engine_frames(items, targets, plan_milestones, observations, rolled)
+    if not revision_notes.empty:
+        frames.notes = pd.concat([frames.notes, revision_notes], ignore_index=True)
+    return frames
+
+
+def actuals_with(inputs: ProgressInputs, values: pd.DataFrame) -> pd.DataFrame:
+    """The actuals of ``inputs`` with ``values`` (park_id, indicator_id, year, value in the indicator's
+    unit) counted instead of what is stored for those years, in every series of that park and indicator
+    (converted into each plan indicator's unit). Used to judge values before they are approved."""
+    series = inputs.items[["key", "park_id", "indicator_id", "factor"]]
+    new = values.merge(series, on=["park_id", "indicator_id"])
+    new = new[new["factor"].notna()]
+    new = new.assign(value=new["value"] * new["factor"])[["key", "year", "value"]]
+    replaced = inputs.actuals.merge(new[["key", "year"]], on=["key", "year"], how="left", indicator=True)
+    kept = inputs.actuals[(replaced["_merge"] == "left_only").to_numpy()]
+    return pd.concat([kept, new], ignore_index=True).astype({"key": "int64", "year": "int64"})
+
+
+def _revision_series(
+    items: pd.DataFrame, targets: pd.DataFrame, revisions: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Split each series whose targets were revised into one series per span of judged years in which
+    the same versions are in force, and give each span the targets in force in it.
+
+    A revision takes effect from its ``effective_year``: a year ``t`` is judged against, for each target,
+    the latest revision (highest number) effective in or before ``t``, else the original. The spans of a
+    series start at its start year and at each effective year of a revision of any of its targets; each
+    span becomes a series of its own (a new key, ``start_year``/``end_year`` bounded to the span), so
+    the engine still judges every series and year in one vectorised run. Returns the items (each with
+    its ``plan_indicator_id``), the targets keyed by series, and a note per revised series
+    (key, year NaN, note)."""
+    items = items.assign(plan_indicator_id=items["key"])
+    targets = targets.astype({"key": "int64", "target_id": "int64", "year": "int64"})
+    no_notes = pd.DataFrame({"key": pd.Series(dtype="int64"), "year": pd.Series(dtype="object"), "note": []})
+    if revisions.empty:
+        return items, targets.drop(columns="target_id"), no_notes
+    revisions = revisions.astype({"target_id": "int64", "number": "int64", "effective_year": "int64"})
+    revisions = revisions.merge(targets[["target_id", "key"]], on="target_id")
+    revised = items[items["key"].isin(revisions["key"])]
+    starts = pd.concat(
+        [
+            revised[["key", "start_year"]].rename(columns={"start_year": "from_year"}),
+            revisions[["key", "effective_year"]].rename(columns={"effective_year": "from_year"}),
+        ],
+        ignore_index=True,
+    ).merge(revised[["key", "start_year", "end_year"]], on="key")
+    starts = starts[
+        (starts["from_year"] >= starts["start_year"]) & (starts["from_year"] <= starts["end_year"])
+    ]
+    spans = starts.drop_duplicates(["key", "from_year"]).sort_values(["key", "from_year"], kind="stable")
+    following = spans.groupby("key")["from_year"].shift(-1)
+    spans = spans.assign(to_year=following.fillna(spans["end_year"] + 1).astype("int64") - 1)
+    spans = spans.reset_index(drop=True)
+    spans["series"] = SERIES_KEY_BASE + spans.index.to_numpy(dtype="int64")
+
+    # The targets of each span: the original, or the latest revision effective at the span's start.
+    span_targets = targets.merge(spans[["key", "series", "from_year"]], on="key")
+    in_force = span_targets[["series", "target_id", "from_year"]].merge(revisions, on="target_id")
+    in_force = in_force[in_force["effective_year"] <= in_force["from_year"]]
+    in_force = in_force.sort_values("number", kind="stable").drop_duplicates(
+        ["series", "target_id"], keep="last"
+    )
+    span_targets = span_targets.merge(
+        in_force[["series", "target_id", "number", "kind", "value"]],
+        on=["series", "target_id"],
+        how="left",
+        suffixes=("", "_revised"),
+    )
+    changed = span_targets["number"].notna()
+    notes = span_targets[changed & ~_same(span_targets, changed)]
+    notes = pd.DataFrame(
+        {
+            "key": notes["series"].astype("int64").to_numpy(),
+            "year": pd.Series([pd.NA] * len(notes), dtype="object").to_numpy(),
+            "note": (
+                "target of "
+                + notes["year"].astype(str)
+                + " revised (version "
+                + notes["number"].astype("int64").astype(str)
+                + ", in force from "
+                + notes["from_year"].astype(str)
+                + "): original "
+                + _short(notes["kind"], notes["value"])
+                + ", in force "
+                + _short(notes["kind_revised"], notes["value_revised"])
+            ).to_numpy(),
+        }
+    )
+    span_targets = span_targets.assign(
+        kind=span_targets["kind_revised"].where(changed, span_targets["kind"]),
+        value=span_targets["value_revised"].where(changed, span_targets["value"]),
+    )
+    span_targets = span_targets.assign(key=span_targets["series"])[["key", "year", "kind", "value"]]
+
+    split = revised.merge(spans[["key", "series", "from_year", "to_year"]], on="key")
+    split = split.assign(key=split["series"], start_year=split["from_year"], end_year=split["to_year"])
+    split = split[items.columns]
+    items = pd.concat([items[~items["key"].isin(revisions["key"])], split], ignore_index=True)
+    targets = pd.concat(
+        [targets[~targets["key"].isin(revisions["key"])].drop(columns="target_id"), span_targets],
+        ignore_index=True,
+    )
+    return items, targets, notes
+
+
+def _same(frame: pd.DataFrame, changed: pd.Series) -> pd.Series:
+    """Rows whose revision in force says what the original says (a revert back to it)."""
+    same_value = (frame["value"] == frame["value_revised"]) | (
+        frame["value"].isna() & frame["value_revised"].isna()
+    )
+    return changed & (frame["kind"] == frame["kind_revised"]) & same_value
+
+
+def _short(kinds: pd.Series, values: pd.Series) -> pd.Series:
+    """'at_least 680', 'cagr 0.15', 'keep': a target in the notes' English."""
+    numbers = values.map(lambda v: "" if pd.isna(v) else f" {float(v):.10g}")
+    return kinds.astype(str) + numbers.astype(str)
 
 
 def _roll_up_zones(
@@ -242,6 +373,9 @@ def _engine_frames(
                 "nature",
                 "park_id",
                 "plan_id",
+                "plan_indicator_id",
+                "indicator_id",
+                "factor",
             ]
         ].reset_index(drop=True),
         targets=targets.astype({"key": "int64", "year": "int64"}).reset_index(drop=True),

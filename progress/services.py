@@ -53,8 +53,10 @@ def progress_compute(inputs: ProgressInputs) -> pd.DataFrame:
     if not inputs.notes.empty:
         result = _add_selector_notes(result, inputs.notes)
     result[UNIT_COLUMNS] = result[UNIT_COLUMNS].round(UNIT_DECIMALS)
-    keyed = inputs.items[["key", "park_id", "plan_id"]]
-    result = result.merge(keyed, on="key", how="left").rename(columns={"key": "plan_indicator_id"})
+    # A series key is its plan indicator's id, or a key of its own when one plan indicator is judged as
+    # several series (progress.selectors: revised targets); the items say which.
+    keyed = inputs.items[["key", "park_id", "plan_id", "plan_indicator_id"]]
+    result = result.merge(keyed, on="key", how="left")
     return result[RESULT_COLUMNS]
 
 
@@ -65,8 +67,12 @@ def _add_odds(result: pd.DataFrame, inputs: ProgressInputs) -> pd.DataFrame:
     odds = compute_odds(inputs.items, inputs.actuals, result)
     wanted = np.unique(result["key"].to_numpy()[(odds["odds_note"] == NOTE_FEW_CHANGES).to_numpy()])
     if wanted.size:
-        pooled = pooled_volatility(None if wanted.size > POOL_KEYS_MAX else wanted.tolist())
-        pooled = pooled[pooled["key"].isin(wanted)]
+        # The pool is per plan indicator; a plan indicator judged as several series shares it.
+        series = inputs.items[["key", "plan_indicator_id"]]
+        ids = np.unique(series.loc[series["key"].isin(wanted), "plan_indicator_id"].to_numpy())
+        pooled = pooled_volatility(None if ids.size > POOL_KEYS_MAX else ids.tolist())
+        pooled = series.merge(pooled.rename(columns={"key": "plan_indicator_id"}), on="plan_indicator_id")
+        pooled = pooled.loc[pooled["key"].isin(wanted), ["key", "parks", "sigma"]]
         odds = compute_odds(inputs.items, inputs.actuals, result, pooled)
     note = result["note"].to_numpy(dtype=object)
     extra = odds["odds_note"].to_numpy(dtype=object)
@@ -147,7 +153,7 @@ def progress_recompute(*, park_ids: Sequence[int] | None = None) -> int:
         _lock_parks(scope)
         inputs = progress_inputs(park_ids=scope)
         result = progress_compute(inputs)
-        changed = _store(result, keys=inputs.items["key"].tolist())
+        changed = _store(result, keys=inputs.items["plan_indicator_id"].unique().tolist())
         if changed:
             invalidate_api_cache("progress")  # cached API responses: a new generation, now and on commit
     return len(result)

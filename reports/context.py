@@ -21,6 +21,7 @@ from indicators.selectors import staff_on
 from parks.models import Park
 from parks.selectors import park_tree
 from plans.models import Plan, PlanIndicator
+from plans.selectors import revised_target_phrases
 from progress.colors import STATUS_ORDER
 from progress.engine import FIGURE_COLUMNS
 from progress.models import ProgressResult
@@ -210,6 +211,7 @@ def park_report(
     notes = commentary_source.commentary_for(
         park_id=park.pk, indicator_ids=[pi.indicator_id for pi in pis], year=year, public=not staff
     )
+    revised_targets = revised_target_phrases(plan_indicator_ids=[pi.pk for pi in pis], year=year)
     rows = []
     for pi in pis:
         history = by_order.get(pi.order, [])
@@ -234,6 +236,11 @@ def park_report(
             commentary=notes.get(pi.indicator_id, {}),
         )
         row.sentence = wording.indicator_sentence(row.wording_row(), year=year)
+        final_year = figures.get("final_year")
+        if final_year is not None and not wording.missing(final_year):
+            revised = revised_targets.get((pi.pk, int(final_year)))
+            if revised:  # the milestone target judged is a revised one: say what it was (规划调整)
+                row.sentence += f"{revised}。"
         rows.append(row)
 
     counts = {s: sum(1 for r in rows if r.status == s) for s in STATUS_ORDER}
