@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pandas as pd
-import plotly.offline
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +17,7 @@ from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from dashboards import charts, frames, selectors
+from dashboards import charts, frames, selectors, vendor
 from dashboards import formatting as fmt
 from dashboards.colors import BEHIND, STATUS_COLORS, STATUS_GLYPHS, STATUS_ORDER, status_label
 from dashboards.sparklines import sparkline
@@ -26,7 +25,7 @@ from parks.models import Park
 from plans.models import Target
 from plans.selectors import revision_phrase, target_phrase, version_in_force
 
-PLOTLY_JS = f"dashboards/vendor/plotly-{plotly.offline.get_plotlyjs_version()}.min.js"
+PLOTLY_JS = vendor.PLOTLY_JS
 
 
 @dataclass

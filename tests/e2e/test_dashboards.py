@@ -40,10 +40,13 @@ def open_page(page, server, path: str, *, charts: bool = True):
 
 
 def assert_charts_drawn(page) -> int:
+    """Every chart is drawn once scrolled near (charts further down the page are drawn lazily)."""
     plots = page.locator(".chart-plot")
     count = plots.count()
     for i in range(count):
         plot = plots.nth(i)
+        plot.scroll_into_view_if_needed()
+        page.wait_for_function("el => el.getAttribute('data-rendered') === 'true'", arg=plot.element_handle())
         assert plot.get_attribute("data-rendered") == "true"
         assert plot.locator("svg.main-svg").count() >= 1, plot.get_attribute("data-chart")
     return count
@@ -170,3 +173,22 @@ def test_print_layout_and_png_download(demo_server, page):
     pdf = page.pdf(format="A4")
     assert pdf[:4] == b"%PDF" and len(pdf) > 50_000
     assert page.console_errors == []
+
+
+def test_charts_far_below_the_first_screens_are_drawn_when_scrolled_near(demo_server, browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 500})
+    page = context.new_page()
+    try:
+        page.goto(demo_server.url + "/dashboards/parks/yuxi-hitech/")
+        page.wait_for_selector(RENDERED, timeout=15_000)  # the first paint: charts within two screens
+        plots = page.locator(".chart-plot")
+        states = plots.evaluate_all("els => els.map(e => e.getAttribute('data-rendered') === 'true')")
+        # The overview's first two charts start about 940 px down (within two 500 px screens): drawn;
+        # the last one, some 3,700 px down, waits until it is scrolled near.
+        assert states == [True, True, False], states
+        assert page.locator("html").get_attribute("data-charts-all-rendered") is None
+        plots.last.scroll_into_view_if_needed()
+        page.wait_for_selector("html[data-charts-all-rendered='true']", timeout=15_000)
+        assert assert_charts_drawn(page) == len(states)
+    finally:
+        context.close()

@@ -263,3 +263,13 @@ def test_the_sample_scheme_file_is_an_example_and_loads(db):
     scheme = Scheme.objects.get(code="sample-park-evaluation")
     assert scheme.is_example and "示例方案，非官方权重" in scheme.description
     assert "example scheme, not official weights" in out.getvalue()
+
+
+def test_administrators_edit_schemes_in_the_admin_and_results_are_read_only(scheme, admin_user, login):
+    client = login(admin_user)
+    page = client.get(f"/admin/evaluation/scheme/{scheme.pk}/change/").content.decode()
+    assert "手算测试方案" in page and "a1" in page and "功效系数法" in page
+    evaluation_run(scheme=scheme, year=YEAR)
+    result = EvaluationResult.objects.filter(scheme=scheme).first()
+    assert client.get(f"/admin/evaluation/evaluationresult/{result.pk}/change/").status_code == 200
+    assert client.get("/admin/evaluation/evaluationresult/add/").status_code == 403

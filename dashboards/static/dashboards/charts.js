@@ -1,8 +1,11 @@
 // ParkTrack dashboards: draw every figure embedded in the page as JSON
 // (<script type="application/json">) with the plotly.js served from our static files. No inline script,
-// no network: the PNG download renders in the browser. When all charts are drawn, <html> gets
-// data-charts-rendered="true" and data-charts-rendered-ms (ms since navigation start);
-// data-charts-start-ms says when plotly.js was ready, so a benchmark can tell loading from drawing.
+// no network: the PNG download renders in the browser. Charts on the first screen (and the next one) are
+// drawn at once; those further down when they are scrolled near (IntersectionObserver), or all of them
+// before printing. When the first charts are drawn, <html> gets data-charts-rendered="true" and
+// data-charts-rendered-ms (ms since navigation start: the first paint); when every chart is drawn,
+// data-charts-all-rendered="true". data-charts-start-ms says when plotly.js was ready, so a benchmark
+// can tell loading from drawing. Each drawn chart gets data-rendered="true".
 (function () {
   "use strict";
   // When plotly.js has been fetched, parsed and run (this script runs right after it).
@@ -35,7 +38,12 @@
     return target;
   }
   var nodes = Array.prototype.slice.call(document.querySelectorAll("[data-chart]"));
-  var drawn = nodes.map(function (node) {
+  var root = document.documentElement;
+  var left = nodes.length;
+  if (!left) { root.setAttribute("data-charts-all-rendered", "true"); }
+  function draw(node) {
+    if (node.getAttribute("data-drawing")) { return Promise.resolve(); }
+    node.setAttribute("data-drawing", "true");
     var source = document.getElementById(node.getAttribute("data-chart"));
     var figure = JSON.parse(source.textContent);
     var meta = figure.layout.meta || {};
@@ -54,15 +62,34 @@
     if (figure.layout.height) { node.style.height = figure.layout.height + "px"; }
     return Plotly.newPlot(node, figure.data, figure.layout, config).then(function () {
       node.setAttribute("data-rendered", "true");
+      left -= 1;
+      if (left === 0) { root.setAttribute("data-charts-all-rendered", "true"); }
     });
+  }
+  var near = window.innerHeight * 2; // the first screen and the next one
+  var lazy = "IntersectionObserver" in window;
+  var first = [], later = [];
+  nodes.forEach(function (node) {
+    (!lazy || node.getBoundingClientRect().top < near ? first : later).push(node);
   });
-  Promise.all(drawn).then(function () {
-    var root = document.documentElement;
+  Promise.all(first.map(draw)).then(function () {
     root.setAttribute("data-charts-rendered-ms", String(Math.round(performance.now())));
     root.setAttribute("data-charts-rendered", "true");
   });
-  // Printing: redraw at the paper's width, and back afterwards.
-  function resizeAll() { nodes.forEach(function (node) { Plotly.Plots.resize(node); }); }
+  if (later.length) {
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting) { observer.unobserve(entry.target); draw(entry.target); }
+      });
+    }, { rootMargin: "300px 0px" });
+    later.forEach(function (node) { observer.observe(node); });
+  }
+  // Printing: draw what is left, redraw at the paper's width, and back afterwards.
+  function resizeAll() {
+    nodes.forEach(function (node) {
+      if (node.getAttribute("data-rendered")) { Plotly.Plots.resize(node); } else { draw(node); }
+    });
+  }
   window.addEventListener("beforeprint", resizeAll);
   window.addEventListener("afterprint", resizeAll);
 })();
