@@ -1,7 +1,11 @@
 """Formula indicators (issue 13): 亩均营业收入 = 营业收入 ÷ 用地面积 and the R&D share are computed from
 their parts, never typed; they follow their parts' approval, every door refuses a typed value, the sheet
 shows them read-only with the formula, the API marks them, and the engine judges them like any
-indicator (Xishuangbanna's 600 / 400 万元/亩 goals)."""
+indicator (goals worded like Xishuangbanna's "亩均营业收入……不低于 600 万元" and
+"研发经费支出占营业收入比重达到2%以上", seed 004).
+
+The formulas and their parts are the seeded catalogue's; the park and its plan are made here (the seeded
+Xishuangbanna plan's layout is not what these tests are about), with the numbers each test needs."""
 
 from __future__ import annotations
 
@@ -35,8 +39,45 @@ from tests.entry.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 S = Observation.Status
-PARK = "xishuangbanna-parks"
+PARK = "formula-park"
 SHEET = f"/entry/{PARK}/2024/"
+
+
+@pytest.fixture(autouse=True)
+def formula_plan(db):
+    """A park with a 2021–2025 plan asking for 园区营业收入, 亩均营业收入 twice (two goals, one value) and the
+    R&D share: the two formula indicators of the catalogue and one of their parts."""
+    from plans.models import Milestone, Plan, Target
+
+    park = Park.objects.create(code=PARK, name_zh="公式测试园区", kind="industrial", province="云南省")
+    plan = Plan.objects.create(
+        park=park,
+        code="formula-plan",
+        name="公式测试规划",
+        kind="scheme",
+        start_year=2021,
+        end_year=2025,
+        base_year=2020,
+    )
+    Milestone.objects.create(plan=plan, year=2025)
+    rows = [
+        ("园区营业收入", "亿元", "operating-revenue", None),
+        ("亩均营业收入", "万元/亩", "revenue-per-mu", "600"),
+        ("亩均营业收入（省级口径）", "万元/亩", "revenue-per-mu", "400"),
+        ("规模以上工业企业研发经费支出占营业收入比重", "%", "rd-share-of-revenue-above-scale", "2"),
+    ]
+    for order, (name, unit, code, target) in enumerate(rows, start=1):
+        pi = PlanIndicator.objects.create(
+            plan=plan,
+            order=order,
+            name_printed=name,
+            unit=Unit.objects.get(symbol=unit),
+            indicator=Indicator.objects.get(code=code),
+            nature="anticipatory",
+        )
+        if target:
+            Target.objects.create(plan_indicator=pi, year=2025, kind="at_least", value=Decimal(target))
+    return plan
 
 
 def text(response) -> str:
@@ -140,7 +181,12 @@ def test_revenue_per_mu_converts_its_parts_exactly():
 def test_a_part_in_square_kilometres_is_read_in_mu(db):
     km2 = Unit.objects.get(code="km2")
     area = Indicator.objects.create(
-        code="test-area-km2", name_zh="测试面积", unit=km2, direction=1, measure="level", nature="anticipatory"
+        code="test-area-km2",
+        name_zh="测试面积",
+        unit=km2,
+        direction=1,
+        measure="level",
+        nature="anticipatory",
     )
     per_mu = Indicator(
         code="test-per-mu",
@@ -160,14 +206,22 @@ def test_a_part_in_square_kilometres_is_read_in_mu(db):
 
 def test_units_that_cannot_be_converted_or_do_not_give_the_indicators_unit_are_refused():
     unit = Unit.objects.get(code="wan-yuan-per-mu")
-    assert "无法换算" in validate(code="revenue-per-mu", unit=unit, formula="{operating-revenue:亩} / {land-area}")[0]
-    assert "不一致" in validate(code="revenue-per-mu", unit=unit, formula="{operating-revenue} / {land-area}")[0]
-    assert "两边的单位不一致" in validate(
-        code="revenue-per-mu", unit=unit, formula="{operating-revenue:万元} + {land-area:亩}"
-    )[0]
+    assert (
+        "无法换算"
+        in validate(code="revenue-per-mu", unit=unit, formula="{operating-revenue:亩} / {land-area}")[0]
+    )
+    assert (
+        "不一致" in validate(code="revenue-per-mu", unit=unit, formula="{operating-revenue} / {land-area}")[0]
+    )
+    assert (
+        "两边的单位不一致"
+        in validate(code="revenue-per-mu", unit=unit, formula="{operating-revenue:万元} + {land-area:亩}")[0]
+    )
     assert "不存在" in validate(code="revenue-per-mu", unit=unit, formula="{no-such-code} / {land-area}")[0]
     assert "本身" in validate(code="revenue-per-mu", unit=unit, formula="{revenue-per-mu} * 2")[0]
-    assert validate(code="revenue-per-mu", unit=unit, formula="{operating-revenue:万元} / {land-area:亩}") == []
+    assert (
+        validate(code="revenue-per-mu", unit=unit, formula="{operating-revenue:万元} / {land-area:亩}") == []
+    )
 
 
 def test_a_cycle_through_other_formulas_is_refused_on_save():
@@ -216,7 +270,12 @@ def test_the_computed_value_follows_every_write_of_a_part(staff):
     assert computed() is None  # no land area yet: no value
     save(staff, land_area="2000")
     obs = computed()
-    assert (obs.value, obs.status, obs.is_computed, obs.previous_approved_value) == (Decimal(60), S.DRAFT, True, None)
+    assert (obs.value, obs.status, obs.is_computed, obs.previous_approved_value) == (
+        Decimal(60),
+        S.DRAFT,
+        True,
+        None,
+    )
     save(staff, land_area="1500")
     assert computed().value == Decimal(80)
     assert computed().history.first().history_action == "compute"
@@ -246,7 +305,10 @@ def test_the_computed_value_is_approved_only_when_every_part_is(staff, reviewer,
     assert (obs.value, obs.status) == (Decimal(60), S.APPROVED)
     # A revision of a part: the new figure is staff's draft, the approved 60 stays in force.
     observation_revise(
-        user=staff, observation=Observation.objects.get(pk=land.pk), value=Decimal("3000"), reason="统计口径更正"
+        user=staff,
+        observation=Observation.objects.get(pk=land.pk),
+        value=Decimal("3000"),
+        reason="统计口径更正",
     )
     obs = computed()
     assert (obs.value, obs.status, obs.previous_approved_value) == (Decimal(40), S.DRAFT, Decimal(60))
@@ -279,7 +341,9 @@ REFUSED = "是计算指标"
 
 def test_the_services_refuse_a_typed_value(staff):
     with pytest.raises(DomainError) as refused:
-        observation_save_draft(user=staff, park=park(), indicator=ind("revenue-per-mu"), year=2024, value=Decimal(60))
+        observation_save_draft(
+            user=staff, park=park(), indicator=ind("revenue-per-mu"), year=2024, value=Decimal(60)
+        )
     assert refused.value.field == "value" and REFUSED in refused.value.message
     with pytest.raises(DomainError) as refused:
         save(staff, operating_revenue="12", revenue_per_mu="60")
@@ -306,7 +370,7 @@ def test_the_sheet_refuses_a_posted_value_for_a_computed_row(client, staff):
     response = client.post(SHEET, {"action": "save", f"value-{key}": "60", f"version-{key}": "0"})
     assert response.status_code == 400
     page = text(response)
-    assert re.search(r"第 \d+ 行（国家级园区亩均营业收入）：数值不能填写：“亩均营业收入”是计算指标", page)
+    assert re.search(r"第 2 行（亩均营业收入）：数值不能填写：“亩均营业收入”是计算指标", page)
     assert not Observation.objects.filter(park__code=PARK).exists()
 
 
@@ -316,7 +380,10 @@ def test_the_api_refuses_a_typed_value(staff):
     response = client.post("/api/v1/observations/", body, format="json")
     # A well-formed write the data refuses is a 409 in this API, with the field and the message.
     assert response.status_code == 409, response.content
-    assert response.json()["errors"][0]["field"] == "value" and REFUSED in response.json()["errors"][0]["message"]
+    assert (
+        response.json()["errors"][0]["field"] == "value"
+        and REFUSED in response.json()["errors"][0]["message"]
+    )
     rows = [
         {"indicator": "operating-revenue", "year": 2024, "value": "12"},
         {"indicator": "revenue-per-mu", "year": 2024, "value": "60"},
@@ -339,7 +406,11 @@ def test_an_upload_refuses_a_typed_value(client, staff):
 
 def test_import_observations_refuses_a_typed_value(tmp_path):
     path = tmp_path / "actuals.csv"
-    lines = ["园区,指标,年份,数值,单位,来源,备注", f"{PARK},land-area,2024,2000,亩,统计局,", f"{PARK},revenue-per-mu,2024,60,,统计局,"]
+    lines = [
+        "园区,指标,年份,数值,单位,来源,备注",
+        f"{PARK},land-area,2024,2000,亩,统计局,",
+        f"{PARK},revenue-per-mu,2024,60,,统计局,",
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     errors = StringIO()
     with pytest.raises(CommandError):
@@ -367,7 +438,14 @@ def test_the_admin_refuses_a_typed_value(client):
 
     admin = get_user_model().objects.create_superuser("root", "root@example.gov.cn", "a-long-test-password-1")
     client.force_login(admin)
-    form = {"park": park().pk, "indicator": ind("revenue-per-mu").pk, "year": 2024, "value": "60", "source": "", "note": ""}
+    form = {
+        "park": park().pk,
+        "indicator": ind("revenue-per-mu").pk,
+        "year": 2024,
+        "value": "60",
+        "source": "",
+        "note": "",
+    }
     response = client.post("/admin/indicators/observation/add/", form)
     assert response.status_code == 200 and REFUSED in text(response)
     assert not Observation.objects.filter(park__code=PARK).exists()
@@ -410,6 +488,7 @@ def test_the_sheet_shows_computed_rows_read_only_with_their_formula_and_asks_for
     assert f'name="value-{land}"' in page  # the part no plan prints is asked for
     assert "计算公式：园区营业收入（万元） ÷ 园区用地面积（亩）" in page
     assert re.search(r'data-computed title="[^"]*">60</span>', page)
+    assert "同第 2 行" in page  # the second goal of 亩均营业收入 shows the same computed value
     assert "规模以上工业企业研发经费支出" in page and "规模以上工业企业营业收入" in page
     # Submitting the sheet submits the parts, not the computed value.
     client.post(SHEET, {"action": "submit"})
@@ -428,7 +507,11 @@ def test_the_api_exposes_the_formula_and_marks_computed_values(staff):
     rows = token_client(staff).get("/api/v1/observations/", {"park": PARK}).json()
     rows = rows.get("results", rows)
     marks = {r["indicator"]: (r["value"], r["is_computed"]) for r in rows}
-    assert marks == {"operating-revenue": ("12", False), "land-area": ("2000", False), "revenue-per-mu": ("60", True)}
+    assert marks == {
+        "operating-revenue": ("12", False),
+        "land-area": ("2000", False),
+        "revenue-per-mu": ("60", True),
+    }
 
 
 # --- the engine judges them ---------------------------------------------------------------------------
@@ -446,8 +529,8 @@ def test_progress_judges_the_computed_revenue_per_mu_against_its_goals(staff, re
             park=park(), year=2025, plan_indicator__indicator__code="revenue-per-mu"
         ).select_related("plan_indicator")
     }
-    national, provincial = results["国家级园区亩均营业收入"], results["省级园区亩均营业收入"]
+    national, provincial = results["亩均营业收入"], results["亩均营业收入（省级口径）"]
     assert national.actual == pytest.approx(500) and national.completion_rate == pytest.approx(500 / 600)
     assert national.status == "lagging"
     assert provincial.status == "achieved"
-    assert PlanIndicator.objects.filter(plan__code="xishuangbanna-parks-14th", indicator__code="land-area").count() == 0
+    assert PlanIndicator.objects.filter(plan__code="formula-plan", indicator__code="land-area").count() == 0
