@@ -50,6 +50,8 @@ def test_schema_lists_every_endpoint(schema):
         ("GET", "/api/v1/plans/{code}/"),
         ("GET", "/api/v1/plans/{code}/audit/"),
         ("GET", "/api/v1/targets/"),
+        ("POST", "/api/v1/targets/{id}/revise/"),
+        ("POST", "/api/v1/targets/{id}/revert/"),
         ("GET", "/api/v1/progress/"),
         ("GET", "/api/v1/progress/summary/"),
         ("GET", "/api/v1/progress/ranking/"),
