@@ -77,11 +77,13 @@ def region_choices(regions: dict[int, tuple[str, str]]) -> list[tuple[str, str]]
 
 
 def park_plans(park: Park) -> list[Plan]:
-    """The park's plans, oldest first, each with ``indicator_count`` (one query)."""
+    """The park's plans, and the group plans it is a member of (their rows for members are its own
+    targets), oldest first, each with ``indicator_count`` (one query)."""
     return list(
-        Plan.objects.filter(park=park)
-        .annotate(indicator_count=Count("plan_indicators"))
+        Plan.objects.filter(Q(park=park) | Q(members__park=park))
+        .annotate(indicator_count=Count("plan_indicators", distinct=True))
         .order_by("start_year", "end_year", "code")
+        .distinct()
     )
 
 
@@ -162,6 +164,7 @@ PLAN_INDICATOR_COLUMNS = {
     "zone_zh": "park__name_zh",
     "zone_en": "park__name_en",
     "zone_synthetic": "park__is_synthetic",
+    "applies_to": "applies_to",  # "members": a group plan's row, judged for each member park
 }
 
 RESULT_COLUMNS = ["plan_indicator_id", "park_id", "year", *FIGURE_COLUMNS, *ODDS_COLUMNS]
@@ -215,7 +218,10 @@ def plan_indicators_for(park: Park, plan_code: str) -> list[PlanIndicator]:
     shows of each (one query: the page picks its indicator and builds its jump menu from it)."""
     return list(
         PlanIndicator.objects.select_related("plan", "indicator__unit", "indicator__category", "unit", "park")
-        .filter(plan__park=park, plan__code=plan_code)
+        .filter(
+            Q(plan__park=park) | Q(applies_to=PlanIndicator.AppliesTo.MEMBERS, plan__members__park=park),
+            plan__code=plan_code,
+        )
         .order_by("order")
     )
 

@@ -22,7 +22,7 @@ from dashboards import formatting as fmt
 from dashboards.colors import BEHIND, STATUS_COLORS, STATUS_GLYPHS, STATUS_ORDER, status_label
 from dashboards.sparklines import sparkline
 from parks.models import Park
-from plans.models import Target
+from plans.models import PlanIndicator, Target
 from plans.selectors import revision_phrase, target_phrase, version_in_force
 
 PLOTLY_JS = vendor.PLOTLY_JS
@@ -226,6 +226,12 @@ def park_overview(request: HttpRequest, code: str) -> HttpResponse:
     english = _english()
     pis = frames.labelled(selectors.plan_indicator_frame(plan), english=english)
     results = selectors.plan_result_frame(plan)
+    # A group plan's rows for its members are each member's own: a member sees those rows with its own
+    # results; the group's page shows the plan's other rows.
+    as_member = plan.park_id != park.pk
+    pis = pis[(pis["applies_to"] == PlanIndicator.AppliesTo.MEMBERS) == as_member]
+    if as_member:
+        results = results[results["park_id"] == park.pk]
     year = frames.pick_year(results, requested=_int(request, "year"), today_year=_today().year)
     rows = frames.year_rows(pis, results, year=year)
     own, zones = rows[rows["zone_id"].isna()], rows[rows["zone_id"].notna()]
@@ -462,10 +468,13 @@ def indicator_detail(request: HttpRequest, code: str, plan_code: str, order: int
     plan = pi.plan
     english = _english()
     results = selectors.plan_result_frame(plan, pi_id=pi.pk)
+    for_members = pi.applies_to == pi.AppliesTo.MEMBERS  # a group plan's row: this member's own series
+    if for_members:
+        results = results[results["park_id"] == park.pk]
     year = frames.pick_year(results, requested=_int(request, "year"), today_year=_today().year)
     targets = selectors.targets_of(pi)
     observations = selectors.counted_observations(
-        park_id=pi.park_id or plan.park_id, indicator_id=pi.indicator_id
+        park_id=park.pk if for_members else (pi.park_id or plan.park_id), indicator_id=pi.indicator_id
     )
     history = selectors.approvals_newest_first(observations)
 

@@ -142,18 +142,24 @@ def lagging_statuses(items: Sequence[tuple[int, Indicator, int, Decimal]]) -> di
     park_ids = {park_id for park_id, _i, _y, _v in items}
     by_key = {(park_id, indicator.pk): indicator for park_id, indicator, _y, _v in items}
     rows = PlanIndicator.objects.filter(
-        Q(park_id__in=park_ids) | Q(park__isnull=True, plan__park_id__in=park_ids),
+        Q(park_id__in=park_ids)
+        | Q(park__isnull=True, plan__park_id__in=park_ids)
+        | Q(applies_to=PlanIndicator.AppliesTo.MEMBERS, plan__members__park_id__in=park_ids),
         indicator_id__in={indicator.pk for _p, indicator, _y, _v in items},
     ).select_related("unit", "plan")
     units = Unit.objects.in_bulk({indicator.unit_id for indicator in by_key.values()})
     series: dict[tuple[int, int], list[tuple[int, Decimal]]] = {}
     for pi in rows:
-        owner = pi.park_id or pi.plan.park_id
-        indicator = by_key.get((owner, pi.indicator_id))
-        unit = units[indicator.unit_id] if indicator is not None else None
-        if unit is None or pi.unit.dimension != unit.dimension:
-            continue
-        series.setdefault((owner, pi.indicator_id), []).append((pi.pk, factor_between(unit, pi.unit)))
+        if pi.applies_to == PlanIndicator.AppliesTo.MEMBERS:  # a group plan's row: each member's value
+            keys = [key for key in by_key if key[1] == pi.indicator_id]
+        else:
+            keys = [(pi.park_id or pi.plan.park_id, pi.indicator_id)]
+        for key in keys:
+            indicator = by_key.get(key)
+            unit = units[indicator.unit_id] if indicator is not None else None
+            if unit is None or pi.unit.dimension != unit.dimension:
+                continue
+            series.setdefault(key, []).append((pi.pk, factor_between(unit, pi.unit)))
     if not series:
         return {}
     inputs = progress_inputs(park_ids=park_scope(park_ids))

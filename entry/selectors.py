@@ -44,7 +44,7 @@ from indicators.services import compute_one as formula_compute_one
 from indicators.units import convert
 from parks.models import Park
 from parks.selectors import held_roles, is_admin, park_roles, park_tree
-from plans.models import Plan, PlanIndicator, Target
+from plans.models import LevelTarget, Plan, PlanIndicator, PlanMember, Target
 from plans.target_text import target_text
 from progress.models import ProgressResult
 
@@ -108,7 +108,12 @@ class SheetRow:
 
     @property
     def is_zone_row(self) -> bool:
-        return self.park.pk != self.plan.park_id
+        return self.park.pk != self.plan.park_id and not self.is_group_row
+
+    @property
+    def is_group_row(self) -> bool:
+        """A row a group plan (园区群规划) sets for each of its members: the park's own target, from there."""
+        return self.plan_indicator.applies_to == PlanIndicator.AppliesTo.MEMBERS
 
     @property
     def value(self) -> Decimal | None:
@@ -230,9 +235,15 @@ class Sheet:
 
 
 def _plan_indicators(parks: list[Park], years: list[int] | None = None):
-    """Plan indicators of the plans of ``parks`` and of the rows other plans set for them as zones."""
+    """Plan indicators of the plans of ``parks``, of the rows other plans set for them as zones, and of
+    the rows group plans set for each of their members (``applies_to`` members)."""
     park_ids = [p.pk for p in parks]
-    qs = PlanIndicator.objects.filter(Q(plan__park_id__in=park_ids) | Q(park_id__in=park_ids))
+    members = PlanIndicator.AppliesTo.MEMBERS
+    qs = PlanIndicator.objects.filter(
+        Q(plan__park_id__in=park_ids)
+        | Q(park_id__in=park_ids)
+        | Q(applies_to=members, plan__in=Plan.objects.filter(members__park_id__in=park_ids))
+    )
     if years:
         qs = qs.filter(plan__base_year__lte=max(years), plan__end_year__gte=min(years))
     return qs.select_related("plan", "plan__park", "park", "unit", "indicator__unit").order_by(
@@ -282,6 +293,7 @@ def part_row(pi: PlanIndicator, part: Indicator) -> PlanIndicator:
         name_printed=part.name_zh,
         unit=part.unit,
         nature=pi.nature,
+        applies_to=pi.applies_to,
     )
 
 
@@ -307,11 +319,30 @@ def with_formula_parts(plan_indicators, formulas: FormulaParts | None = None) ->
     return result
 
 
+def member_plans(parks: Collection[Park], plan_indicators) -> dict[int, set[int]]:
+    """park id → the group plans it is a member of, read (one query) only when one of
+    ``plan_indicators`` is a row for members."""
+    if not any(pi.applies_to == PlanIndicator.AppliesTo.MEMBERS for pi in plan_indicators):
+        return {}
+    found: dict[int, set[int]] = {}
+    for park_id, plan_id in PlanMember.objects.filter(park__in=[p.pk for p in parks]).values_list(
+        "park_id", "plan_id"
+    ):
+        found.setdefault(park_id, set()).add(plan_id)
+    return found
+
+
 def _sheet_rows(
-    plan_indicators, park: Park, year: int, formulas: FormulaParts | None = None
+    plan_indicators,
+    park: Park,
+    year: int,
+    formulas: FormulaParts | None = None,
+    member_of: Collection[int] = (),
 ) -> list[SheetRow]:
     """The sheet's rows: the plan rows, and under a formula row the parts of its formula that no row of
-    the sheet asks for (staff type the parts; the formula row is computed)."""
+    the sheet asks for (staff type the parts; the formula row is computed). A group plan's row for its
+    members is on each member's sheet (``member_of``: the group plans the park is a member of), as the
+    member's own value, and not on the group's."""
     formulas = formulas or FormulaParts()
     rows: list[SheetRow] = []
     first: dict[str, int] = {}
@@ -320,13 +351,22 @@ def _sheet_rows(
         plan = pi.plan
         if not plan.base_year <= year <= plan.end_year:
             continue
-        if not (pi.park_id == park.pk or (plan.park_id == park.pk)):
+        if pi.applies_to == PlanIndicator.AppliesTo.MEMBERS:
+            if plan.pk not in member_of:
+                continue
+        elif not (pi.park_id == park.pk or (plan.park_id == park.pk)):
             continue
         selected.append(pi)
-    planned = {row_key((pi.park if pi.park_id else pi.plan.park).pk, pi.indicator_id) for pi in selected}
+
+    def owner(pi) -> Park:
+        if pi.applies_to == PlanIndicator.AppliesTo.MEMBERS:
+            return park
+        return pi.park if pi.park_id else pi.plan.park
+
+    planned = {row_key(owner(pi).pk, pi.indicator_id) for pi in selected}
 
     def add(pi, indicator, unit, part_of=None) -> None:
-        value_park = pi.park if pi.park_id else pi.plan.park
+        value_park = owner(pi)
         key = row_key(value_park.pk, indicator.pk)
         row = SheetRow(
             number=len(rows) + 1,
@@ -362,7 +402,8 @@ def sheet_build(*, park: Park, year: int, with_checks: bool = True, staff: bool 
     the value being entered)."""
     plan_indicators = list(_plan_indicators([park], [year]))
     formulas = FormulaParts.load(plan_indicators)
-    rows = _sheet_rows(plan_indicators, park, year, formulas)
+    member_of = member_plans([park], plan_indicators).get(park.pk, set())
+    rows = _sheet_rows(plan_indicators, park, year, formulas, member_of)
     park_ids = {r.park.pk for r in rows}
     indicator_ids = {r.indicator.pk for r in rows}
     observations: dict[tuple[int, int, int], Observation] = {}
@@ -379,6 +420,16 @@ def sheet_build(*, park: Park, year: int, with_checks: bool = True, staff: bool 
         t.plan_indicator_id: t
         for t in Target.objects.filter(plan_indicator__in=[r.plan_indicator.pk for r in rows], year=year)
     }
+    for_members = [
+        r.plan_indicator.pk for r in rows if r.plan_indicator.applies_to == PlanIndicator.AppliesTo.MEMBERS
+    ]
+    if for_members and park.level:  # a group plan's target for parks of this park's level
+        targets.update(
+            (t.plan_indicator_id, t)
+            for t in LevelTarget.objects.filter(
+                plan_indicator__in=for_members, year=year, park_level=park.level
+            )
+        )
     progress = {
         (p.plan_indicator_id, p.park_id): p
         for p in ProgressResult.objects.filter(
@@ -485,7 +536,10 @@ def sheet_summaries(pairs: list[tuple[Park, int]], *, readers: Collection[int] =
     years = sorted({y for _, y in pairs})
     plan_indicators = list(_plan_indicators(parks, years))
     formulas = FormulaParts.load(plan_indicators)
-    rows_by_pair = {(p.pk, y): _sheet_rows(plan_indicators, p, y, formulas) for p, y in pairs}
+    members = member_plans(parks, plan_indicators)
+    rows_by_pair = {
+        (p.pk, y): _sheet_rows(plan_indicators, p, y, formulas, members.get(p.pk, set())) for p, y in pairs
+    }
     park_ids = {r.park.pk for rows in rows_by_pair.values() for r in rows}
     indicator_ids = {r.indicator.pk for rows in rows_by_pair.values() for r in rows}
     observations = {

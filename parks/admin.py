@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils import timezone
 
+from core.admin_mixins import RecomputeOnChangeMixin
+
 from .models import ApiToken, Park, ParkRole, RegionScope
 
 
@@ -19,7 +21,7 @@ class ParkRoleInline(admin.TabularInline):
 
 
 @admin.register(Park)
-class ParkAdmin(admin.ModelAdmin):
+class ParkAdmin(RecomputeOnChangeMixin, admin.ModelAdmin):
     list_display = (
         "code",
         "name_zh",
@@ -36,6 +38,11 @@ class ParkAdmin(admin.ModelAdmin):
     search_fields = ("code", "name_zh", "name_en", "province", "prefecture", "county")
     autocomplete_fields = ("parent",)
     inlines = [ZoneInline, ParkRoleInline]
+
+    def park_ids_of(self, obj) -> set[int]:
+        # A park's level decides which target of a group plan it is judged against (by level): the
+        # recompute of the park covers the group plans it is a member of (progress.selectors.park_scope).
+        return {obj.pk}
 
 
 @admin.register(ParkRole)

@@ -9,7 +9,7 @@ from core.errors import DomainError
 from core.formatting import decimal_str
 from indicators.models import Unit
 
-from .models import Milestone, Plan, PlanIndicator, Target, TargetRevision
+from .models import LevelTarget, Milestone, Plan, PlanIndicator, PlanMember, Target, TargetRevision
 from .setup import target_revert, target_revise
 
 
@@ -28,6 +28,7 @@ class PlanIndicatorInline(admin.TabularInline):
         "indicator",
         "park",
         "nature",
+        "applies_to",
         "responsible_unit",
     )
     autocomplete_fields = ("indicator", "park")
@@ -38,6 +39,23 @@ class PlanIndicatorInline(admin.TabularInline):
 class TargetInline(admin.TabularInline):
     model = Target
     fields = ("year", "kind", "value", "wording", "source")
+    extra = 0
+
+
+class LevelTargetInline(admin.TabularInline):
+    """A members' row's targets by park level (国家级 600, 省级 400, 州级 300)."""
+
+    model = LevelTarget
+    fields = ("year", "park_level", "kind", "value", "wording", "source")
+    extra = 0
+
+
+class PlanMemberInline(admin.TabularInline):
+    """The parks a group plan applies to (their levels are set on each park: 园区 → 级别)."""
+
+    model = PlanMember
+    fields = ("park", "source", "note")
+    autocomplete_fields = ("park",)
     extra = 0
 
 
@@ -52,7 +70,7 @@ class PlanAdmin(RecomputeOnChangeMixin, admin.ModelAdmin):
     def park_ids_of(self, obj) -> set[int]:
         return {obj.park_id}
 
-    inlines = [MilestoneInline, PlanIndicatorInline]
+    inlines = [MilestoneInline, PlanMemberInline, PlanIndicatorInline]
 
     @admin.display(description=_("目标值一览（按规划原表）"))
     def target_table(self, plan: Plan) -> str:
@@ -124,7 +142,7 @@ class PlanIndicatorAdmin(RecomputeOnChangeMixin, admin.ModelAdmin):
     autocomplete_fields = ("plan", "indicator", "park")
     list_select_related = ("plan", "unit", "indicator", "park")
     ordering = ("plan", "order")
-    inlines = [TargetInline]
+    inlines = [TargetInline, LevelTargetInline]
 
     def park_ids_of(self, obj) -> set[int]:
         return {obj.plan.park_id}

@@ -46,6 +46,7 @@ from indicators.models import Indicator, Observation, Unit
 from indicators.selectors import counted_value
 from indicators.units import factor_between
 from plans.models import Plan, PlanComposition, PlanIndicator, PlanStatement, Target
+from plans.selectors import version_in_force
 
 ERROR, WARNING, NOTICE = "error", "warning", "notice"
 SEVERITIES = {
@@ -192,7 +193,7 @@ class _Plan:
         self.plan = plan
         self.rows: list[PlanIndicator] = list(
             plan.plan_indicators.select_related("indicator__unit", "unit", "park")
-            .prefetch_related("targets")
+            .prefetch_related("targets__revisions")
             .order_by("order")
         )
         self.by_id = {pi.pk: pi for pi in self.rows}
@@ -224,7 +225,23 @@ class _Plan:
         return pi.unit.dimension == pi.indicator.unit.dimension
 
     def targets(self, pi: PlanIndicator) -> list[Target]:
-        return sorted(pi.targets.all(), key=lambda t: t.year)
+        """The row's targets by year, each as the version that judges its own year (规划调整: a revised
+        target is checked as revised, so a park target decomposed to its zones must add up as revised)."""
+        found = []
+        for target in sorted(pi.targets.all(), key=lambda t: t.year):
+            version = version_in_force(target, list(target.revisions.all()), target.year)
+            if not version.is_original:
+                target = Target(
+                    pk=target.pk,
+                    plan_indicator=pi,
+                    year=target.year,
+                    kind=version.kind,
+                    value=version.value,
+                    wording=version.wording,
+                    source=target.source,
+                )
+            found.append(target)
+        return found
 
     def levels(self, pi: PlanIndicator) -> dict[int, Decimal]:
         """The row's targets that are levels, by year, in the row's unit."""

@@ -6,6 +6,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import VALUE_DECIMAL_PLACES, VALUE_MAX_DIGITS, YEAR_MAX, YEAR_MIN
+from parks.models import Park
+
+LEVEL_CHOICES = Park.Level.choices
 
 
 class Plan(models.Model):
@@ -100,6 +103,21 @@ class PlanIndicator(models.Model):
         _("责任单位"), max_length=200, blank=True, help_text=_("负责该指标的部门，评估报告原文引用")
     )
 
+    class AppliesTo(models.TextChoices):
+        PARK = "park", _("规划所属园区（或所设片区）")
+        MEMBERS = "members", _("每个成员园区")
+
+    # A group plan (a prefecture's scheme for its parks, ``PlanMember``) may set a row for each of its
+    # member parks: every member is judged on its own values against the row's targets, one value for
+    # all (``Target``) or by the member's level (``LevelTarget``).
+    applies_to = models.CharField(
+        _("适用范围"),
+        max_length=16,
+        choices=AppliesTo.choices,
+        default=AppliesTo.PARK,
+        help_text=_("“每个成员园区”：园区群规划为每个成员园区设定的目标，按成员园区各自评价"),
+    )
+
     class Meta:
         verbose_name = _("规划指标")
         verbose_name_plural = _("规划指标")
@@ -185,6 +203,27 @@ class Target(models.Model):
         return f"{self.plan_indicator} · {self.year} · {self.wording or self.value}"
 
 
+class PlanMember(models.Model):
+    """A park a group plan applies to: a prefecture's scheme names its parks (seed 004 二（一）). A member
+    may lie in any park tree; the plan's rows marked ``applies_to = members`` are judged for each."""
+
+    plan = models.ForeignKey(Plan, verbose_name=_("规划"), on_delete=models.CASCADE, related_name="members")
+    park = models.ForeignKey(
+        "parks.Park", verbose_name=_("成员园区"), on_delete=models.PROTECT, related_name="member_of_plans"
+    )
+    source = models.CharField(_("出处"), max_length=300, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        verbose_name = _("规划成员园区")
+        verbose_name_plural = _("规划成员园区")
+        ordering = ["plan", "park"]
+        constraints = [models.UniqueConstraint(fields=["plan", "park"], name="plan_member_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.plan.code} · {self.park}"
+
+
 TARGET_KINDS = ["level", "at_least", "at_most", "cagr", "pp_change", "multiple", "reduction", "keep"]
 
 
@@ -249,6 +288,51 @@ class TargetRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target} · v{self.number} · {self.effective_year}"
+
+
+class LevelTarget(models.Model):
+    """A target of a members' row by park level: "国家级、省级、州级园区亩均营业收入分别不低于 600 万元、400
+    万元、300 万元" (seed 004) is one row with three level targets. Each member park is judged against the
+    target of its own level (``Park.level``); a member whose level is not set has none. ``kind``,
+    ``value`` and ``wording`` follow the rules of ``Target``."""
+
+    plan_indicator = models.ForeignKey(
+        PlanIndicator, verbose_name=_("规划指标"), on_delete=models.CASCADE, related_name="level_targets"
+    )
+    year = models.PositiveSmallIntegerField(_("年份"))
+    park_level = models.CharField(_("园区级别"), max_length=16, choices=LEVEL_CHOICES)
+    kind = models.CharField(_("目标类型"), max_length=16, choices=Target.Kind.choices)
+    value = models.DecimalField(
+        _("数值"), max_digits=VALUE_MAX_DIGITS, decimal_places=VALUE_DECIMAL_PLACES, null=True, blank=True
+    )
+    wording = models.CharField(_("原文表述"), max_length=300, blank=True)
+    source = models.CharField(_("出处"), max_length=300, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        verbose_name = _("分级目标值")
+        verbose_name_plural = _("分级目标值")
+        ordering = ["plan_indicator", "year", "park_level"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan_indicator", "year", "park_level"], name="level_target_unique_year_level"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="keep", value__isnull=True) | (~Q(kind="keep") & Q(value__isnull=False)),
+                name="level_target_value_matches_kind",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=TARGET_KINDS), name="level_target_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(park_level__in=[value for value, _label in LEVEL_CHOICES]),
+                name="level_target_level_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=YEAR_MIN, year__lte=YEAR_MAX), name="level_target_year_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_indicator} · {self.year} · {self.get_park_level_display()}"
 
 
 class PlanComposition(models.Model):

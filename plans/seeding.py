@@ -22,7 +22,16 @@ from indicators.services import formulas_recompute_indicator
 from indicators.units import convert
 from parks.models import Park
 from plans.audit import audit_plan
-from plans.models import Milestone, Plan, PlanComposition, PlanIndicator, PlanStatement, Target
+from plans.models import (
+    LevelTarget,
+    Milestone,
+    Plan,
+    PlanComposition,
+    PlanIndicator,
+    PlanMember,
+    PlanStatement,
+    Target,
+)
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 SEED_REASON = "seed"
@@ -175,12 +184,14 @@ def load_catalogue(data: dict, report: SeedReport) -> None:
             raise FixtureError(f"indicator {indicator.code}: formula: {'; '.join(errors)}")
 
 
-def _target_rows(spec: dict, default_source: str) -> Iterable[tuple[int, dict]]:
-    for year, target in spec.items():
+def _target_rows(spec: dict, default_source: str) -> Iterable[tuple[Any, dict]]:
+    """(key, values) of each target of ``spec``: keyed by year (int), or by park level (str)."""
+    for key, target in spec.items():
+        key = key if isinstance(key, str) and not key.isdigit() else int(key)
         if isinstance(target, dict):
             value = to_decimal(target.get("value"))
             yield (
-                int(year),
+                key,
                 {
                     "kind": target.get("kind", "level"),
                     "value": value,
@@ -192,7 +203,7 @@ def _target_rows(spec: dict, default_source: str) -> Iterable[tuple[int, dict]]:
         else:
             value = to_decimal(target)
             yield (
-                int(year),
+                key,
                 {
                     "kind": "level",
                     "value": value,
@@ -335,10 +346,28 @@ def load_document(data: dict, report: SeedReport) -> None:
                     "nature": pi.get("nature", indicator.nature),
                     "source": source,
                     "note": pi.get("note", ""),
+                    "applies_to": pi.get("applies_to", PlanIndicator.AppliesTo.PARK),
                 },
             )
             for year, values in _target_rows(pi.get("targets", {}), source):
                 _sync(report, Target, {"plan_indicator": plan_indicator, "year": year}, values)
+            for year, by_level in pi.get("level_targets", {}).items():
+                for level, values in _target_rows(by_level, source):
+                    if level not in Park.Level.values:
+                        raise FixtureError(f"{plan.code} {pi['name']}: unknown park level {level!r}")
+                    _sync(
+                        report,
+                        LevelTarget,
+                        {"plan_indicator": plan_indicator, "year": int(year), "park_level": level},
+                        values,
+                    )
+        for member in row.get("members", []):
+            _sync(
+                report,
+                PlanMember,
+                {"plan": plan, "park": _lookup(Park, parks, member["park"], code=member["park"])},
+                {"source": member.get("source", default_source), "note": member.get("note", "")},
+            )
         rows = {pi.order: pi for pi in plan.plan_indicators.select_related("unit")}
         for composition in row.get("compositions", []):
             _load_composition(report, plan, rows, composition, default_source)

@@ -16,7 +16,7 @@ from django.db import connection
 from indicators.models import Indicator, Observation, Unit
 from parks.models import Park
 from parks.selectors import park_tree
-from plans.models import Milestone, Plan, PlanIndicator, Target, TargetRevision
+from plans.models import LevelTarget, Milestone, Plan, PlanIndicator, PlanMember, Target, TargetRevision
 from progress.engine import FIGURE_COLUMNS
 
 ADDITIVE_MEASURES = ("level", "annual_flow", "cumulative_flow")
@@ -25,6 +25,8 @@ MAX_ZONE_DEPTH = 5  # park → zone → sub-zone …; deeper hierarchies are not
 # years with the same versions in force): the extra series get keys from here up, far above any plan
 # indicator id (key × 10,000 + year still fits 64 bits).
 SERIES_KEY_BASE = 10**12
+# A group plan's row for its members is one series per member park, keyed from here up.
+MEMBER_KEY_BASE = 2 * 10**12
 
 
 def _table(model) -> str:
@@ -74,8 +76,14 @@ class ProgressInputs:
 
 def park_scope(park_ids: Iterable[int]) -> list[int]:
     """The parks whose results depend on ``park_ids``: the parks themselves and their ancestors
-    (a zone's figures roll up into its park, and a park's plan may set targets for its zones)."""
-    return sorted(park_tree().ancestors_and_self_of_many(park_ids))
+    (a zone's figures roll up into its park, and a park's plan may set targets for its zones), and the
+    parks of the group plans any of them is a member of, with their ancestors (a group plan judges its
+    members, which may lie in other park trees). A recompute of the scope therefore recomputes every
+    member of those group plans: the same rows whichever member (or partition) asked."""
+    tree = park_tree()
+    scope = tree.ancestors_and_self_of_many(park_ids)
+    groups = PlanMember.objects.filter(park_id__in=sorted(scope)).values_list("plan__park_id", flat=True)
+    return sorted(scope | tree.ancestors_and_self_of_many(set(groups)))
 
 
 def progress_inputs(*, park_ids: Sequence[int] | None = None, include_drafts: bool = False) -> ProgressInputs:
@@ -100,7 +108,8 @@ def progress_inputs(*, park_ids: Sequence[int] | None = None, include_drafts: bo
     items = read_frame(
         f"""
         SELECT pi.id, p.id, COALESCE(pi.park_id, p.park_id), pi.indicator_id, p.base_year, p.start_year,
-               p.end_year, i.direction, i.measure, pi.nature, pu.dimension, pu.factor, iu.dimension, iu.factor
+               p.end_year, i.direction, i.measure, pi.nature, pu.dimension, pu.factor, iu.dimension,
+               iu.factor, pi.applies_to
         FROM {pi} pi JOIN {plan} p ON p.id = pi.plan_id JOIN {ind} i ON i.id = pi.indicator_id
              JOIN {pu} pu ON pu.id = pi.unit_id JOIN {iu} iu ON iu.id = i.unit_id
         WHERE {where}
@@ -121,6 +130,7 @@ def progress_inputs(*, park_ids: Sequence[int] | None = None, include_drafts: bo
             "pi_factor",
             "ind_dimension",
             "ind_factor",
+            "applies_to",
         ],
     )
     for column in (
@@ -150,7 +160,28 @@ def progress_inputs(*, park_ids: Sequence[int] | None = None, include_drafts: bo
         key_params,
         ["target_id", "number", "effective_year", "kind", "value"],
     )
+    items = items.assign(plan_indicator_id=items["key"])
+    member_notes = None
+    for_members = items["applies_to"] == PlanIndicator.AppliesTo.MEMBERS
+    if for_members.any():  # two more queries, only where a group plan sets rows for its members
+        member_clause, member_params = _in_clause("m.plan_id", items.loc[for_members, "plan_id"])
+        members = read_frame(
+            f"SELECT m.plan_id, m.park_id, pk.level FROM {_table(PlanMember)} m "
+            f"JOIN {_table(Park)} pk ON pk.id = m.park_id WHERE {member_clause}",
+            member_params,
+            ["plan_id", "member_id", "level"],
+        )
+        level_clause, level_params = _in_clause("plan_indicator_id", items.loc[for_members, "key"])
+        level_targets = read_frame(
+            f"SELECT plan_indicator_id, year, park_level, kind, value FROM {_table(LevelTarget)} "
+            f"WHERE {level_clause}",
+            level_params,
+            ["plan_indicator_id", "year", "park_level", "kind", "value"],
+        )
+        items, targets, member_notes = _member_series(items, targets, members, level_targets)
     items, targets, revision_notes = _revision_series(items, targets, revisions)
+    if member_notes is not None:
+        revision_notes = pd.concat([revision_notes, member_notes], ignore_index=True)
     clause, plan_params = _in_clause("plan_id", plan_ids) if park_ids is not None else ("1 = 1", [])
     plan_milestones = read_frame(
         f"SELECT plan_id, year FROM {_table(Milestone)} WHERE {clause}",
@@ -204,6 +235,52 @@ def actuals_with(inputs: ProgressInputs, values: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([kept, new], ignore_index=True).astype({"key": "int64", "year": "int64"})
 
 
+def _member_series(
+    items: pd.DataFrame, targets: pd.DataFrame, members: pd.DataFrame, level_targets: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Turn each row a group plan sets for its members into one series per member park (its own values,
+    its own key), with the row's targets: the one value for all (``Target``), and for the member's level
+    the ``LevelTarget`` of that level, which takes the place of a common target of the same year. A
+    member whose level is not set gets no level target (and a note saying so). Returns the items, the
+    targets (``target_id`` -1 for level targets, which have no revisions) and the notes."""
+    rows = items[items["applies_to"] == PlanIndicator.AppliesTo.MEMBERS]
+    members = members.astype({"plan_id": "int64", "member_id": "int64"})
+    members = members.assign(level=members["level"].fillna("").astype(str))
+    expanded = rows.merge(members, on="plan_id").reset_index(drop=True)
+    expanded = expanded.assign(
+        key=MEMBER_KEY_BASE + expanded.index.to_numpy(dtype="int64"), park_id=expanded["member_id"]
+    )
+    series = expanded[["plan_indicator_id", "key", "level"]].rename(columns={"key": "series"})
+    common = targets.merge(series, left_on="key", right_on="plan_indicator_id")
+    level_targets = level_targets.astype({"plan_indicator_id": "int64", "year": "int64"})
+    by_level = level_targets.merge(
+        series, left_on=["plan_indicator_id", "park_level"], right_on=["plan_indicator_id", "level"]
+    ).assign(target_id=-1)
+    taken = pd.MultiIndex.from_frame(by_level[["series", "year"]])
+    common = common[~pd.MultiIndex.from_frame(common[["series", "year"]]).isin(taken)]
+    columns = ["target_id", "key", "year", "kind", "value"]
+    member_targets = pd.concat(
+        [
+            common.assign(key=common["series"])[columns],
+            by_level.assign(key=by_level["series"])[columns],
+        ],
+        ignore_index=True,
+    )
+    unlevelled = expanded[
+        expanded["plan_indicator_id"].isin(level_targets["plan_indicator_id"]) & (expanded["level"] == "")
+    ]
+    notes = pd.DataFrame(
+        {
+            "key": unlevelled["key"].to_numpy(dtype="int64"),
+            "year": pd.Series([pd.NA] * len(unlevelled), dtype="object").to_numpy(),
+            "note": ["the member park's level is not set: no target by level"] * len(unlevelled),
+        }
+    )
+    items = pd.concat([items[~items.index.isin(rows.index)], expanded[items.columns]], ignore_index=True)
+    targets = pd.concat([targets[~targets["key"].isin(rows["key"])], member_targets], ignore_index=True)
+    return items, targets, notes
+
+
 def _revision_series(
     items: pd.DataFrame, targets: pd.DataFrame, revisions: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -217,7 +294,6 @@ def _revision_series(
     the engine still judges every series and year in one vectorised run. Returns the items (each with
     its ``plan_indicator_id``), the targets keyed by series, and a note per revised series
     (key, year NaN, note)."""
-    items = items.assign(plan_indicator_id=items["key"])
     targets = targets.astype({"key": "int64", "target_id": "int64", "year": "int64"})
     no_notes = pd.DataFrame({"key": pd.Series(dtype="int64"), "year": pd.Series(dtype="object"), "note": []})
     if revisions.empty:

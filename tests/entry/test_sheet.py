@@ -235,10 +235,26 @@ def test_zone_rows_are_saved_for_the_zone(client, staff):
 
 
 def test_rows_that_are_the_same_value_share_one_input(client, admin):
+    from plans.models import Plan, PlanIndicator
+
+    # A made-up second row printing the group's 园区营业收入 again (row 2): one value, shown once.
+    plan = Plan.objects.get(code="xishuangbanna-parks-14th")
+    revenue = plan.plan_indicators.get(order=2)
+    PlanIndicator.objects.create(
+        plan=plan,
+        indicator=revenue.indicator,
+        order=17,
+        name_printed="园区营业收入（复列）",
+        unit=revenue.unit,
+        nature=revenue.nature,
+    )
     client.force_login(admin)
     page = text(client.get("/entry/xishuangbanna-parks/2023/"))
-    # 亩均营业收入 is printed three times (国家级, 省级, 州级 rows): one value, shown once. It is computed
-    # from its parts (issue 13), so that one value has no input; the other two rows point to it.
-    assert page.count(f'name="value-{key("revenue-per-mu", "xishuangbanna-parks")}"') == 0
-    assert page.count("data-computed") == 2  # 亩均营业收入 and the R&D share
-    assert page.count("同第 7 行") == 2
+    assert page.count(f'name="value-{key("operating-revenue", "xishuangbanna-parks")}"') == 1
+    assert page.count("同第 2 行") == 1
+    # 亩均营业收入 is one row for each member park (issue 14), computed from its parts (issue 13): it is on
+    # the members' sheets, not the group's; the group's computed row is the R&D share.
+    assert page.count("data-computed") == 1
+    assert "园区亩均营业收入" not in page
+    member = text(client.get("/entry/xishuangbanna-menghai/2023/"))
+    assert "园区亩均营业收入" in member and member.count("data-computed") == 1

@@ -45,7 +45,13 @@ def test_plan_detail_has_the_printed_indicators_and_yearly_targets(anon):
         "source": "003 表2",
         "note": "",
         "revisions": [],  # never revised: the original is the version in force
-        "in_force": {"number": 0, "effective_year": None, "kind": "level", "value": "1900", "wording": "1900"},
+        "in_force": {
+            "number": 0,
+            "effective_year": None,
+            "kind": "level",
+            "value": "1900",
+            "wording": "1900",
+        },
     }
     final = target(revenue, 2025)
     assert (final["kind"], final["value"], final["wording"]) == ("at_least", "2200", "突破2200亿元、实现倍增")

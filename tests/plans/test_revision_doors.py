@@ -29,8 +29,12 @@ def target():
         plan=plan, indicator=gdp, order=1, name_printed="地区生产总值", unit=gdp.unit, nature="anticipatory"
     )
     for year, value in ((2020, "500"), (2023, "600")):
-        Observation.objects.create(park=plan.park, indicator=gdp, year=year, value=Decimal(value), status="approved")
-    return Target.objects.create(plan_indicator=pi, year=2025, kind="at_least", value=680, wording="突破680亿元")
+        Observation.objects.create(
+            park=plan.park, indicator=gdp, year=year, value=Decimal(value), status="approved"
+        )
+    return Target.objects.create(
+        plan_indicator=pi, year=2025, kind="at_least", value=680, wording="突破680亿元"
+    )
 
 
 def revise_url(target) -> str:
@@ -43,7 +47,13 @@ def test_api_revise_and_revert_keep_the_original_beside_the_version_in_force(tar
     assert response.status_code == 201
     row = response.json()
     assert (row["value"], row["wording"]) == ("680", "突破680亿元")  # the original stays
-    assert row["in_force"] == {"number": 1, "effective_year": 2023, "kind": "level", "value": "650", "wording": ""}
+    assert row["in_force"] == {
+        "number": 1,
+        "effective_year": 2023,
+        "kind": "level",
+        "value": "650",
+        "wording": "",
+    }
     assert [(r["number"], r["value"], r["document"], r["reverts"]) for r in row["revisions"]] == [
         (1, "650", DOC, None)
     ]
@@ -70,7 +80,9 @@ def test_api_refusals_are_the_services_in_chinese(target, client_for):
     response = client_for("admin").post(revise_url(target), bad, format="json")
     assert response.status_code == 409
     assert response.json()["errors"][0]["message"] == "起用年份 2030 不在规划期（2021–2025）内"
-    nothing = client_for("admin").post(f"/api/v1/targets/{target.pk}/revert/", {"document": DOC, "reason": "无"})
+    nothing = client_for("admin").post(
+        f"/api/v1/targets/{target.pk}/revert/", {"document": DOC, "reason": "无"}
+    )
     assert nothing.status_code == 409 and nothing.json()["message"] == "该目标没有可撤销的调整"
     denied = client_for("staff").post(revise_url(target), {**bad, "effective_year": 2023}, format="json")
     assert denied.status_code == 404  # Wenfeng is not a park the Yuxi staff may see
@@ -100,7 +112,9 @@ def test_admin_adds_a_revision_through_the_service(target, admin_client_zh):
         650,
         True,
     )
-    reverted = admin_client_zh.post(url, {"target": target.pk, "revert": "on", "document": DOC, "reason": "撤"})
+    reverted = admin_client_zh.post(
+        url, {"target": target.pk, "revert": "on", "document": DOC, "reason": "撤"}
+    )
     assert reverted.status_code == 302 and TargetRevision.objects.get(number=2).reverts == revision
     change = reverse("admin:plans_targetrevision_change", args=[revision.pk])
     assert admin_client_zh.post(change, {"reason": "改写"}).status_code == 403  # never changed
@@ -114,7 +128,9 @@ def admin_client_zh(client, django_user_model):
     return client
 
 
-def test_indicator_page_and_report_show_the_original_beside_the_revision(target, admin_client_zh, django_user_model):
+def test_indicator_page_and_report_show_the_original_beside_the_revision(
+    target, admin_client_zh, django_user_model
+):
     from plans.setup import target_revise
 
     user = django_user_model.objects.get(username="planner-admin")
