@@ -25,8 +25,19 @@ BEFORE_THE_MOVE = [
     ("indicators", "0003_reportingperiod"),
     ("plans", "0004_progress_fingerprint"),
 ]
-UNMIGRATED = ["core", "entry", "progress"]
-PROJECT_APPS = {"core", "parks", "indicators", "plans", "progress", "entry", "dashboards"}
+# Apps that came after the move (reports, evaluation) are at zero in that state too.
+UNMIGRATED = ["core", "entry", "progress", "reports", "evaluation"]
+PROJECT_APPS = {
+    "core",
+    "parks",
+    "indicators",
+    "plans",
+    "progress",
+    "entry",
+    "dashboards",
+    "reports",
+    "evaluation",
+}
 
 # (label, app and model before the move, app and model now)
 MODELS = [
