@@ -7,23 +7,107 @@ query more per API request; here only the presented token is checked (an expired
 refused), and ``api_token create`` clears a user's expired tokens instead. The OpenAPI schema
 keeps calling the scheme ``tokenAuth`` (drf-spectacular's knox extension matches knox's class only, not a
 subclass, and would name it otherwise), so generated clients do not change either.
+
+Token lookups are cached (issue 15): a presented token's user and token row are kept in Django's cache
+(Redis when REDIS_URL is set, shared by every process; otherwise this process's memory) for
+``API_TOKEN_CACHE_SECONDS`` (60 by default), keyed by the token's knox digest (a SHA-512 hash; never
+the secret), so a client that calls again within that time costs no token query. The entry is never
+trusted past the token's expiry, and it is dropped at once (now and again on commit) when the token is
+saved or deleted (revoked), and every entry when a user, a group, their permissions, a role or a region
+scope changes (a new generation of the token cache: ``forget_all_tokens``); signals in
+``parks.apps``. Without a shared cache, another process may accept a revoked token for up to
+``API_TOKEN_CACHE_SECONDS``; production runs with Redis.
 """
 
+import binascii
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from knox.crypto import hash_token
+from knox.settings import knox_settings
 from knox.signals import token_expired
 from rest_framework import exceptions
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "auth:token:generation"
+
+
+def _token_key(digest: str) -> str:
+    return f"auth:token:{digest}"
+
+
+def _cache_seconds() -> int:
+    return int(getattr(settings, "API_TOKEN_CACHE_SECONDS", 60))
+
+
+def _safely(action, what: str) -> None:
+    try:
+        action()
+    except Exception:  # the cache is an optimisation; entries also expire on their own
+        logger.warning("could not %s in the token cache", what, exc_info=True)
+
+
+def _now_and_on_commit(action, what: str) -> None:
+    """Now (this transaction's next request sees it) and after commit (so an entry that another process
+    cached from the old rows meanwhile is dropped too)."""
+    _safely(action, what)
+    transaction.on_commit(lambda: _safely(action, what), robust=True)
+
+
+def forget_token(digest: str) -> None:
+    """Drop the cached lookup of one token (saved, deleted or revoked)."""
+    _now_and_on_commit(lambda: cache.delete(_token_key(digest)), "drop a token")
+
+
+def forget_all_tokens() -> None:
+    """Drop every cached lookup (a user, a group, a permission, a role or a region scope changed): a new
+    generation, so each token is read from the database again on its next request."""
+    _now_and_on_commit(lambda: cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None), "start anew")
+
+
+def _generation(found: dict) -> str:
+    generation = found.get(GENERATION_KEY)
+    if generation is None:  # first use, or evicted: a new one, so no older entry can match
+        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        generation = cache.get(GENERATION_KEY)
+    return generation
 
 
 class TokenAuthentication(KnoxTokenAuthentication):
     def authenticate_credentials(self, token: bytes):
         try:
-            token.decode("utf-8")
-        except UnicodeDecodeError:
+            digest = hash_token(token.decode("utf-8"))
+        except (UnicodeDecodeError, TypeError, binascii.Error):
             raise exceptions.AuthenticationFailed() from None
-        return super().authenticate_credentials(token)
+        seconds = 0 if knox_settings.AUTO_REFRESH else _cache_seconds()  # a refreshed row changes
+        key, generation, found = _token_key(digest), None, {}
+        if seconds:
+            try:
+                found = cache.get_many([key, GENERATION_KEY])
+                generation = _generation(found)
+            except Exception:
+                logger.warning("the token cache is unavailable", exc_info=True)
+                seconds = 0
+        entry = found.get(key)
+        if entry is not None and entry[0] == generation:
+            _generation_seen, user, auth_token = entry
+            if auth_token.expiry > timezone.now() and user.is_active:
+                auth_token.user = user
+                return user, auth_token
+        user, auth_token = super().authenticate_credentials(token)  # refuses expired and inactive
+        if seconds:
+            left = int((auth_token.expiry - timezone.now()).total_seconds())
+            if left > 0:
+                _safely(lambda: cache.set(key, (generation, user, auth_token), min(seconds, left)), "keep")
+        return user, auth_token
 
     def _cleanup_token(self, auth_token) -> bool:
         """True (and the token deleted) when the presented token has expired."""

@@ -248,6 +248,9 @@ REST_FRAMEWORK = {
 # Clients keep sending "Authorization: Token <key>".
 KNOX_TOKEN_MODEL = "parks.ApiToken"
 API_TOKEN_TTL_DAYS = int(os.environ.get("API_TOKEN_TTL_DAYS", "90"))
+# A presented token's lookup (user and token row) is cached this long, keyed by its hash; revoking,
+# expiry and any change to the user or their roles take effect at once (parks.authentication).
+API_TOKEN_CACHE_SECONDS = int(os.environ.get("API_TOKEN_CACHE_SECONDS", "60"))
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
     "AUTH_HEADER_PREFIX": "Token",
@@ -306,6 +309,10 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 2000},
         }
     }
+
+# The dashboards' computed page parts (tables, figure JSON) are kept this long per generation of the
+# data (core.cache.cached_page_part); 0 computes every request.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 
 # Structured logs: one JSON object per line, with the request id (LOG_FORMAT=text for humans).
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
