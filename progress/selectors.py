@@ -245,7 +245,9 @@ def _member_series(
     targets (``target_id`` -1 for level targets, which have no revisions) and the notes."""
     rows = items[items["applies_to"] == PlanIndicator.AppliesTo.MEMBERS]
     members = members.astype({"plan_id": "int64", "member_id": "int64"})
-    members = members.assign(level=members["level"].fillna("").astype(str))
+    members = members.assign(
+        level=members["level"].astype(object).where(members["level"].notna(), "").astype(str)
+    )
     expanded = rows.merge(members, on="plan_id").reset_index(drop=True)
     expanded = expanded.assign(
         key=MEMBER_KEY_BASE + expanded.index.to_numpy(dtype="int64"), park_id=expanded["member_id"]

@@ -183,10 +183,17 @@ def _title(park: Park, plan: Plan, year: int, kind: str) -> str:
 
 
 def _plan_indicators(plan: Plan, park: Park) -> list[PlanIndicator]:
-    """The plan's rows that belong to ``park``: its own when it is the plan's park, else the rows the
-    plan sets for that zone."""
+    """The plan's rows that belong to ``park``: its own when it is the plan's park (without a group
+    plan's rows for its members), the rows a group plan sets for each member when ``park`` is one, else
+    the rows the plan sets for that zone."""
     pis = PlanIndicator.objects.filter(plan=plan).select_related("indicator__category", "unit")
-    pis = pis.filter(park__isnull=True) if park.pk == plan.park_id else pis.filter(park=park)
+    members = PlanIndicator.AppliesTo.MEMBERS
+    if park.pk == plan.park_id:
+        pis = pis.filter(park__isnull=True).exclude(applies_to=members)
+    elif plan.members.filter(park=park).exists():
+        pis = pis.filter(applies_to=members)
+    else:
+        pis = pis.filter(park=park)
     return list(pis.order_by("order"))
 
 

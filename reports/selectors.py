@@ -26,7 +26,8 @@ class ParkReportTarget:
 def park_report_target(*, user, park: str, plan: str, year: int, kind: str | None = None) -> ParkReportTarget:
     """The park and plan of a report request, checked: the park readable by ``user`` (None: the server's
     own commands, which read every park), the plan one of its plans (or of the park it is a zone of,
-    when that plan sets rows for the zone), the year inside the plan's period. Raises NotFound or
+    when that plan sets rows for the zone, or a group plan the park is a member of), the year inside
+    the plan's period. Raises NotFound or
     Invalid (with the field)."""
     park_obj, tree = parks_selectors.park_with_tree(code=park)
     readable = user is None or (
@@ -36,7 +37,9 @@ def park_report_target(*, user, park: str, plan: str, year: int, kind: str | Non
         raise NotFound(_("未找到园区：%(code)s") % {"code": park}, field="park")
     plan_obj = Plan.objects.filter(code=plan).first()
     belongs = plan_obj is not None and (
-        plan_obj.park_id == park_obj.pk or PlanIndicator.objects.filter(plan=plan_obj, park=park_obj).exists()
+        plan_obj.park_id == park_obj.pk
+        or PlanIndicator.objects.filter(plan=plan_obj, park=park_obj).exists()
+        or plan_obj.members.filter(park=park_obj).exists()  # a group plan's member: its rows for members
     )
     if not belongs:
         raise NotFound(_("未找到该园区的规划：%(code)s") % {"code": plan}, field="plan")
