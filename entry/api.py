@@ -316,9 +316,19 @@ class BulkSerializer(serializers.Serializer):
         return attrs
 
 
+class RuleWarningSerializer(serializers.Serializer):
+    indicator = serializers.CharField()
+    year = serializers.IntegerField()
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
 class BulkResultSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     results = ObservationSerializer(many=True)
+    warnings = RuleWarningSerializer(
+        many=True, help_text="软校验规则提示：数值已保存，提交前需在备注中说明（每条对应一个指标和年份）"
+    )
 
 
 class HistorySerializer(serializers.Serializer):
@@ -645,7 +655,13 @@ class ObservationViewSet(
         with judged_by_the_data():
             saved = workflow.observation_bulk_save(user=request.user, rows=rows)
         results = ObservationSerializer(saved, many=True, context={"staff_parks": {park.pk}}).data
-        return Response({"count": len(saved), "results": results})
+        # Soft cross-indicator rules a saved value breaks: it is saved, and needs a note to be submitted.
+        warnings = [
+            {"indicator": obs.indicator.code, "year": obs.year, "field": "note", "message": message}
+            for obs in saved
+            for message in getattr(obs, "rule_warnings", ())
+        ]
+        return Response({"count": len(saved), "results": results, "warnings": warnings})
 
     def _act(self, serializer_class, service, **extra):
         obs = self.get_object()

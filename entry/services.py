@@ -304,6 +304,7 @@ def observation_bulk_save(
     existing = batch.lock_keys(rows)
     this_year = timezone.localdate().year
     result: list[Observation] = []
+    saved_at: dict[int, Observation] = {}  # row index → the value saved for it
     seen: dict[tuple[int, int, int], int] = {}
     judged: list[RuleItem] = []  # the rows the cross-indicator rules judge (those written or kept)
     for index, row in enumerate(rows):
@@ -352,6 +353,7 @@ def observation_bulk_save(
             )
             batch.create(obs, action, text)
             result.append(obs)
+            saved_at[index] = obs
             continue
         conflict = batch.check_version(obs, row.expected_version)
         if conflict is None and obs.status == S.APPROVED:
@@ -368,11 +370,18 @@ def observation_bulk_save(
             obs.status, obs.entered_by = S.DRAFT, batch.user
             batch.update(obs, action, text)
         result.append(obs)
-    # Hard cross-indicator rules refuse a draft already; soft ones ask for a note when it is submitted.
-    for index, items in rule_check(batch=batch, items=judged, park_names=scope.park_names).errors.items():
+        saved_at[index] = obs
+    # Hard cross-indicator rules refuse a draft already; soft ones ask for a note when it is submitted,
+    # and say so now: a saved draft without a note carries the warnings in ``rule_warnings``.
+    check = rule_check(batch=batch, items=judged, park_names=scope.park_names)
+    for index, items in check.errors.items():
         batch.invalid(index, items)
     batch.raise_errors(single=_single)
     batch.write()
+    for index, items in check.warnings.items():
+        obs = saved_at.get(index)
+        if obs is not None and not obs.note.strip():
+            obs.rule_warnings = [item["message"] for item in items]
     return result
 
 

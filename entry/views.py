@@ -259,7 +259,7 @@ def sheet(request: HttpRequest, park: str, year: int) -> HttpResponse:
         if entries:
             try:
                 with transaction.atomic():
-                    observation_bulk_save(user=request.user, rows=entries)
+                    saved = observation_bulk_save(user=request.user, rows=entries)
                     if errors:
                         raise _Rollback  # some rows are not numbers: check the rest, save nothing
             except _Rollback:
@@ -279,6 +279,11 @@ def sheet(request: HttpRequest, park: str, year: int) -> HttpResponse:
         else:
             if entries:
                 messages.success(request, _("已保存 %(n)s 项。") % {"n": len(entries)})
+                for obs in saved:  # soft cross-indicator rules: saved, but a note is needed to submit
+                    for warning in getattr(obs, "rule_warnings", ()):
+                        messages.warning(
+                            request, _("提交前需在备注中说明：%(message)s") % {"message": warning}
+                        )
             if action != "submit":
                 if not entries:
                     messages.info(request, _("没有修改。"))

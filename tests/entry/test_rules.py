@@ -612,3 +612,55 @@ def test_a_finding_outlives_a_removed_rule(run):
     ValidationRule.objects.filter(code="gdp-excl-le-incl-tobacco").delete()
     finding = DataQualityFinding.objects.get(kind="violation")
     assert finding.rule is None and finding.rule_name == "地区生产总值：非烟不大于含烟"
+
+
+def test_saving_a_soft_violation_warns_at_once_on_the_sheet_and_in_the_api(client, staff, soft_rule):
+    approved("yuxi-hitech", "gdp-incl-tobacco", 2023, "600")
+    explained("yuxi-hitech", "fixed-asset-investment", 2023)
+    client.force_login(staff)
+    fai = key("fixed-asset-investment")
+    response = client.post(
+        SHEET, {"action": "save", f"value-{fai}": "700", f"version-{fai}": "0"}, follow=True
+    )
+    assert response.status_code == 200
+    assert f"提交前需在备注中说明：{fai_message()}" in text(response)
+    assert excl_2023() is None  # nothing else written
+    saved = Observation.objects.get(park=park(), indicator=indicator("fixed-asset-investment"), year=2023)
+    assert (saved.status, saved.value) == (S.DRAFT, Decimal(700))  # a draft is saved all the same
+
+    body = (
+        token_client(staff)
+        .post(
+            f"{API}bulk/",
+            {
+                "park": "yuxi-hitech",
+                "rows": [
+                    {
+                        "indicator": "fixed-asset-investment",
+                        "year": 2023,
+                        "value": "710",
+                        "version": saved.version,
+                    }
+                ],
+            },
+            format="json",
+        )
+        .json()
+    )
+    assert body["count"] == 1
+    message = fai_message().replace("700 亿元", "710 亿元")
+    assert body["warnings"] == [
+        {"indicator": "fixed-asset-investment", "year": 2023, "field": "note", "message": message}
+    ]
+    # With a note the warning is answered: none is given.
+    noted = Observation.objects.get(pk=saved.pk)
+    again = observation_save_draft(
+        user=staff,
+        park=park(),
+        indicator=indicator("fixed-asset-investment"),
+        year=2023,
+        value=Decimal(710),
+        note="重大项目集中投资",
+        expected_version=noted.version,
+    )
+    assert getattr(again, "rule_warnings", []) == []
