@@ -115,16 +115,22 @@ class ProgressDirty(models.Model):
 
 
 class RecomputeStamp(models.Model):
-    """What the inputs looked like when the last full recompute ran (``progress.services``): the nightly
-    run compares a fresh signature with it and does nothing when no input changed."""
+    """What the inputs looked like when the last full recompute finished (``progress.services``): the
+    nightly run compares a fresh signature with it and does nothing when no input changed.
+
+    A run queued as one Celery task per partition records its signature in ``pending_signature`` and the
+    partitions still to finish in ``remaining``; the last partition to finish moves the signature to
+    ``signature``. A partition that never finishes leaves the stamp as it was, so the next night runs."""
 
     name = models.CharField(_("名称"), max_length=32, unique=True)
-    signature = models.CharField(_("输入签名"), max_length=64)
-    computed_at = models.DateTimeField(_("计算时间"))
+    signature = models.CharField(_("输入签名"), max_length=64, blank=True, default="")
+    computed_at = models.DateTimeField(_("计算时间"), null=True)
+    pending_signature = models.CharField(_("进行中的输入签名"), max_length=64, blank=True, default="")
+    remaining = models.JSONField(_("未完成的分区"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("重算记录")
         verbose_name_plural = _("重算记录")
 
     def __str__(self) -> str:
-        return f"{self.name} @ {self.computed_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.name} @ {self.computed_at or '—'}"

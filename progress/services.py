@@ -178,8 +178,9 @@ def progress_partitions(*, size: int = PARTITION_PARKS) -> list[list[int]]:
 
 
 def input_signature() -> str | None:
-    """A hash over every row the engine reads (observations, targets, plans and their indicators and
-    milestones, the catalogue, the parks), or None where the database cannot compute one (SQLite).
+    """A hash over every row the engine reads (observations, targets and their revisions, plans, their
+    indicators, members, level targets and milestones, the catalogue, the parks), or None where the
+    database cannot compute one (SQLite).
 
     PostgreSQL hashes each row's text (``hashtext(t::text)``), so any insert, update or delete in those
     tables changes the signature; it reads the tables once, far less than a recompute."""
@@ -187,11 +188,22 @@ def input_signature() -> str | None:
         return None
     from indicators.models import Indicator, Observation, Unit
     from parks.models import Park
-    from plans.models import Milestone, Plan, PlanIndicator, Target
+    from plans.models import LevelTarget, Milestone, Plan, PlanIndicator, PlanMember, Target, TargetRevision
 
-    tables = [
-        m._meta.db_table for m in (Observation, Target, PlanIndicator, Plan, Milestone, Indicator, Unit, Park)
-    ]
+    models = (
+        Observation,
+        Target,
+        TargetRevision,
+        LevelTarget,
+        PlanIndicator,
+        PlanMember,
+        Plan,
+        Milestone,
+        Indicator,
+        Unit,
+        Park,
+    )
+    tables = [m._meta.db_table for m in models]
     sql = " UNION ALL ".join(
         f"SELECT %s, count(*), COALESCE(sum(hashtext(t::text)::bigint), 0) "
         f"FROM {connection.ops.quote_name(table)} t"
@@ -206,23 +218,54 @@ def input_signature() -> str | None:
 FULL_RUN = "full"
 
 
-def progress_recompute_all(*, force: bool = False, run_partition=None) -> int:
-    """The nightly full recompute: nothing at all when no input changed since the last full run (by
-    ``input_signature``; always runs on SQLite, which has no signature), else every partition, through
-    ``run_partition(park_ids)`` (default: here and now; the Celery task passes one that queues a task per
-    partition). Returns the result rows recomputed here, or the partitions queued."""
+def progress_recompute_all(*, force: bool = False, queue=None) -> int:
+    """The nightly full recompute: nothing at all when no input changed since the last full run finished
+    (by ``input_signature``; always runs on SQLite, which has no signature), else every partition.
+
+    Without ``queue`` the partitions run here and now, and the stamp is written at the end; returns the
+    result rows. With ``queue(park_ids, index, signature)`` (the Celery task queues one task per
+    partition) each partition reports back through ``progress_partition_done`` and the last one writes
+    the stamp; returns the number of partitions queued."""
     signature = input_signature()
     stamp = RecomputeStamp.objects.filter(name=FULL_RUN).first()
     if not force and signature is not None and stamp is not None and stamp.signature == signature:
         logger.info("full recompute skipped: no input changed since %s", stamp.computed_at)
         return 0
-    run = run_partition or (lambda ids: progress_recompute(park_ids=ids))
-    done = sum(run(ids) for ids in progress_partitions())
+    partitions = progress_partitions()
+    if queue is None:
+        done = sum(progress_recompute(park_ids=ids) for ids in partitions)
+        if signature is not None:
+            RecomputeStamp.objects.update_or_create(
+                name=FULL_RUN,
+                defaults={"signature": signature, "computed_at": timezone.now(), "pending_signature": ""},
+            )
+        return done
     if signature is not None:
         RecomputeStamp.objects.update_or_create(
-            name=FULL_RUN, defaults={"signature": signature, "computed_at": timezone.now()}
+            name=FULL_RUN,
+            defaults={"pending_signature": signature, "remaining": list(range(len(partitions)))},
         )
-    return done
+    for index, ids in enumerate(partitions):
+        queue(ids, index, signature)
+    return len(partitions)
+
+
+def progress_partition_done(*, index: int, signature: str | None) -> bool:
+    """Record that partition ``index`` of the queued full run with ``signature`` finished; the last one
+    writes the stamp. A partition reported twice (a retried task) counts once. True when the stamp was
+    written."""
+    if signature is None:
+        return False
+    with transaction.atomic():
+        stamp = RecomputeStamp.objects.select_for_update().filter(name=FULL_RUN).first()
+        if stamp is None or stamp.pending_signature != signature or index not in stamp.remaining:
+            return False
+        stamp.remaining = [i for i in stamp.remaining if i != index]
+        finished = not stamp.remaining
+        if finished:
+            stamp.signature, stamp.computed_at, stamp.pending_signature = signature, timezone.now(), ""
+        stamp.save()
+    return finished
 
 
 def _store(result: pd.DataFrame, *, keys: list[int] | None) -> int:

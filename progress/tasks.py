@@ -60,21 +60,26 @@ def recompute_park(park_id: int) -> bool:
 @shared_task(name="plans.tasks.recompute_all", time_limit=1800, soft_time_limit=1700, **RETRY)
 def recompute_all(force: bool = False) -> int:
     """Recompute every park (scheduled nightly by beat, and on demand): nothing when no input changed
-    since the last full run, else one ``recompute_partition`` task per partition of park trees, so that
-    the workers share them (run inline when Celery is eager). Returns what ``progress_recompute_all``
-    returns: result rows when run inline, partitions when queued."""
+    since the last full run finished, else one ``recompute_partition`` task per partition of park trees,
+    which the workers share; the last one to finish stamps the run. With Celery eager (no broker) the
+    partitions run inline. Returns the result rows (inline) or the partitions queued."""
+    if recompute_all.app.conf.task_always_eager:
+        return services.progress_recompute_all(force=force)
 
-    def queue(park_ids: list[int]) -> int:
-        result = recompute_partition.delay(park_ids)
-        return result.get() if result.ready() else 1  # eager: the rows; queued: one partition
+    def queue(park_ids: list[int], index: int, signature: str | None) -> None:
+        recompute_partition.delay(park_ids, index, signature)  # no result backend: never wait on it
 
-    return services.progress_recompute_all(force=force, run_partition=queue)
+    return services.progress_recompute_all(force=force, queue=queue)
 
 
 @shared_task(name="plans.tasks.recompute_partition", time_limit=900, soft_time_limit=840, **RETRY)
-def recompute_partition(park_ids: list[int]) -> int:
-    """Recompute one partition of whole park trees (it locks only its own parks)."""
-    return services.progress_recompute(park_ids=park_ids)
+def recompute_partition(park_ids: list[int], index: int | None = None, signature: str | None = None) -> int:
+    """Recompute one partition of whole park trees (it locks only its own parks); as part of a queued
+    full run (``index``, ``signature``), report it done."""
+    rows = services.progress_recompute(park_ids=park_ids)
+    if index is not None:
+        services.progress_partition_done(index=index, signature=signature)
+    return rows
 
 
 @shared_task(name="plans.tasks.drain_outbox", time_limit=600, soft_time_limit=540, **RETRY)

@@ -239,3 +239,27 @@ def test_a_burst_of_changes_ends_with_the_last_value(celery_worker, seeded):
     assert result.target_year == 530.0
     _wait_for_empty_outbox(celery_worker, park_id)
     assert _observation().value == Decimal(values[-1])
+
+
+def test_the_nightly_full_run_through_the_worker_recomputes_every_partition_and_stamps_it(
+    celery_worker, seeded
+):
+    from progress import services
+    from progress.models import RecomputeStamp
+    from progress.tasks import recompute_all
+
+    ProgressResult.objects.all().delete()
+    RecomputeStamp.objects.all().delete()
+    recompute_all.delay()  # as beat sends it: the worker queues one task per partition
+    signature = services.input_signature()
+
+    def stamped() -> bool:
+        stamp = RecomputeStamp.objects.filter(name=services.FULL_RUN).first()
+        return stamp is not None and stamp.signature == signature
+
+    if not wait_for(stamped, timeout=RESULT_TIMEOUT):
+        pytest.fail(f"the full run was not stamped.\n{celery_worker.diagnostics()}")
+    assert _result() is not None and _result().status == "lagging"
+    assert ProgressResult.objects.values("park").distinct().count() > 3
+    log = celery_worker.log()
+    assert "recompute_partition" in log and "Traceback" not in log, celery_worker.diagnostics()

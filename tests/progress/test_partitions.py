@@ -12,6 +12,7 @@ from django.db import connection
 from indicators.models import Observation
 from parks.models import Park
 from parks.selectors import park_tree
+from plans.models import PlanMember
 from progress import services, tasks
 from progress.models import ProgressResult, RecomputeStamp
 from tests.conftest import require_service
@@ -95,15 +96,15 @@ def test_the_nightly_run_does_nothing_when_no_input_changed_and_runs_when_one_di
     assert stamp.signature == services.input_signature()
     before = dict(ProgressResult.objects.values_list("id", "updated_at"))
 
-    # No input changed: not a single partition runs (a recompute would be called for each one).
+    # No input changed: not a single partition is queued.
     called = []
-    assert services.progress_recompute_all(run_partition=lambda ids: called.append(ids) or 1) == 0
+    assert services.progress_recompute_all(queue=lambda ids, index, signature: called.append(ids)) == 0
     assert called == []
     assert dict(ProgressResult.objects.values_list("id", "updated_at")) == before
 
     # force runs anyway.
-    assert services.progress_recompute_all(force=True, run_partition=lambda ids: called.append(ids) or 1) > 0
-    assert len(called) == len(services.progress_partitions())
+    queued = services.progress_recompute_all(force=True, queue=lambda ids, index, sig: called.append(ids))
+    assert queued == len(called) == len(services.progress_partitions())
 
     # One approved value changed: the signature changes and the run recomputes, writing that value's rows.
     obs = _approved_value()
@@ -126,4 +127,41 @@ def test_the_signature_sees_inserts_updates_and_deletes_of_every_input_table():
     signatures.append(services.input_signature())
     Observation.objects.filter(pk=obs.pk).delete()
     signatures.append(services.input_signature())
+    # The tables added with revisions and group plans count too.
+    PlanMember.objects.filter(plan__code="xishuangbanna-parks-14th").first().delete()
+    signatures.append(services.input_signature())
     assert len(set(signatures)) == len(signatures)
+
+
+def test_a_queued_full_run_is_stamped_only_when_its_last_partition_finishes():
+    require_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    queued: list[tuple] = []
+    count = services.progress_recompute_all(queue=lambda ids, index, sig: queued.append((ids, index, sig)))
+    assert count == len(queued) == len(services.progress_partitions(size=services.PARTITION_PARKS))
+    signature = services.input_signature()
+    assert {sig for _ids, _i, sig in queued} == {signature}
+    stamp = RecomputeStamp.objects.get(name=services.FULL_RUN)
+    assert stamp.signature != signature and stamp.remaining == list(range(count))
+
+    *first, last = queued
+    for ids, index, sig in first:
+        tasks.recompute_partition(ids, index, sig)
+        tasks.recompute_partition(ids, index, sig)  # a retried task counts once
+    assert RecomputeStamp.objects.get(name=services.FULL_RUN).signature != signature  # one still running
+    tasks.recompute_partition(*last)
+    stamp = RecomputeStamp.objects.get(name=services.FULL_RUN)
+    assert (stamp.signature, stamp.remaining, stamp.pending_signature) == (signature, [], "")
+    # The next night: nothing changed, nothing queued.
+    assert services.progress_recompute_all(queue=lambda *args: queued.append(args)) == 0
+    assert len(queued) == count
+
+
+def test_the_nightly_task_with_a_broker_queues_the_partitions_and_waits_on_none(monkeypatch):
+    # Production has a broker and no result backend: the task must only queue.
+    monkeypatch.setitem(tasks.recompute_all.app.conf, "task_always_eager", False)
+    sent = []
+    monkeypatch.setattr(tasks.recompute_partition, "delay", lambda *args: sent.append(args))
+    ProgressResult.objects.all().delete()
+    assert tasks.recompute_all() == len(sent) == len(services.progress_partitions())
+    assert [index for _ids, index, _sig in sent] == list(range(len(sent)))
+    assert not ProgressResult.objects.exists()  # nothing ran here: the workers do it
