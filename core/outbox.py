@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from core.cache import PAGES, invalidate_api_cache
+
 _handlers: list[Callable[..., None]] = []
 
 
@@ -20,7 +22,9 @@ def register(handler: Callable[..., None]) -> None:
 
 
 def request_recompute(*, park_ids: Iterable[int]) -> None:
-    """Mark these parks for a recompute, inside the current transaction."""
+    """Mark these parks for a recompute, inside the current transaction. An input changed, so the
+    dashboards' cached page parts start a new generation too (now and on commit), before the
+    recompute runs: a page shows an approved value or a revised target at once."""
     ids = sorted({int(park_id) for park_id in park_ids if park_id is not None})
     if not ids:
         return
@@ -28,3 +32,4 @@ def request_recompute(*, park_ids: Iterable[int]) -> None:
         raise RuntimeError("no recompute handler registered: is the progress app installed?")
     for handler in _handlers:
         handler(park_ids=ids)
+    invalidate_api_cache(PAGES)

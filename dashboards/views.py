@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core.cache import cached_page_part, page_key, visibility_digest
 from dashboards import charts, frames, selectors, vendor
 from dashboards import formatting as fmt
 from dashboards.colors import BEHIND, STATUS_COLORS, STATUS_GLYPHS, STATUS_ORDER, status_label
@@ -81,6 +82,20 @@ def _denied(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     raise Http404(_("没有找到该园区，或您没有查看权限"))
+
+
+def _cached(request: HttpRequest, page: str, parts: list, build) -> dict:
+    """``build()``'s context, kept per generation of the stored results and of what the pages show
+    (``core.cache.cached_page_part``), keyed by the page, ``parts`` (the park and plan, or a digest of
+    the parks the viewer may see), today's date, the query string and the language. Callers check who
+    may see the page first, on every request; ``build`` must not depend on anything else.
+
+    The same key (``fragment_key``) keeps the page's rendered ``dashboard`` block (dashboards/base.html,
+    ``{% pagecache %}``), which therefore shows nothing of the viewer (no user, CSRF token or request)."""
+    parts = [*parts, _today().isoformat()]
+    context = cached_page_part(request, page=page, parts=parts, build=build)
+    context["fragment_key"] = page_key(request, page=page, parts=parts)  # None: not cached
+    return context
 
 
 def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
@@ -160,6 +175,11 @@ def _gap_unit(unit: str, unit_label: str) -> str:
 def index(request: HttpRequest) -> HttpResponse:
     """Every park the user may read, grouped by province and prefecture, with links into each view."""
     visible = selectors.visible_park_regions(request.user)
+    context = _cached(request, "index", [visibility_digest(visible)], lambda: _index(request, visible))
+    return _render(request, "dashboards/index.html", context)
+
+
+def _index(request: HttpRequest, visible: dict[int, tuple[str, str]]) -> dict:
     top = selectors.index_parks(selectors.visible_parks(request.user, visible))
     regions: dict[str, list[str]] = {}
     for province, prefecture in selectors.region_choices(visible):
@@ -171,15 +191,11 @@ def index(request: HttpRequest) -> HttpResponse:
         groups.setdefault((park.province, park.prefecture), []).append(
             {"park": park, "name": _park_name(park), "level": park.get_level_display()}
         )
-    return _render(
-        request,
-        "dashboards/index.html",
-        {
-            "page_title": _("看板"),
-            "groups": [{"province": p, "prefecture": f, "parks": items} for (p, f), items in groups.items()],
-            "regions": regions,
-        },
-    )
+    return {
+        "page_title": _("看板"),
+        "groups": [{"province": p, "prefecture": f, "parks": items} for (p, f), items in groups.items()],
+        "regions": regions,
+    }
 
 
 # --- park overview ----------------------------------------------------------------------------------
@@ -222,7 +238,13 @@ def park_overview(request: HttpRequest, code: str) -> HttpResponse:
     park, plan, context = page
     if plan is None:
         return _render(request, "dashboards/park.html", context)
+    context.update(_cached(request, "park", [park.pk, plan.pk], lambda: _park_overview(request, park, plan)))
+    return _render(request, "dashboards/park.html", context)
 
+
+def _park_overview(request: HttpRequest, park: Park, plan) -> dict:
+    """What the park overview shows of one plan (cached: ``_cached``)."""
+    context: dict = {}
     english = _english()
     pis = frames.labelled(selectors.plan_indicator_frame(plan), english=english)
     results = selectors.plan_result_frame(plan)
@@ -320,7 +342,7 @@ def park_overview(request: HttpRequest, code: str) -> HttpResponse:
             + _query(request, status=None, sort=None, dir=None, year=None),
         }
     )
-    return _render(request, "dashboards/park.html", context)
+    return context
 
 
 FIRST_CLICK_DESCENDING = {"actual", "required"}  # biggest first; the rest smallest (or worst) first
@@ -409,6 +431,13 @@ def heatmap(request: HttpRequest, code: str) -> HttpResponse:
     park, plan, context = page
     if plan is None:
         return _render(request, "dashboards/heatmap.html", context)
+    context.update(_cached(request, "heatmap", [park.pk, plan.pk], lambda: _heatmap(request, park, plan)))
+    return _render(request, "dashboards/heatmap.html", context)
+
+
+def _heatmap(request: HttpRequest, park: Park, plan) -> dict:
+    """What the heatmap shows of one plan (cached: ``_cached``)."""
+    context: dict = {}
     pis = frames.labelled(selectors.plan_indicator_frame(plan), english=_english())
     results = selectors.plan_result_frame(plan)
     categories = list(dict.fromkeys(pis["category"]))
@@ -439,7 +468,7 @@ def heatmap(request: HttpRequest, code: str) -> HttpResponse:
             "overview_url": reverse("dashboards:park", args=[park.code]) + _query(request),
         }
     )
-    return _render(request, "dashboards/heatmap.html", context)
+    return context
 
 
 # --- one indicator ----------------------------------------------------------------------------------
@@ -461,6 +490,14 @@ def indicator_detail(request: HttpRequest, code: str, plan_code: str, order: int
         params = {"year": request.GET["year"]} if request.GET.get("year") else {}
         url = reverse("dashboards:indicator", args=[park.code, plan_code, jump])
         return redirect(url + ("?" + urlencode(params) if params else ""))
+    context = _cached(
+        request, "indicator", [park.pk, plan_code, order], lambda: _indicator(request, park, plan_code, order)
+    )
+    return _render(request, "dashboards/indicator.html", context)
+
+
+def _indicator(request: HttpRequest, park: Park, plan_code: str, order: int) -> dict:
+    """What the indicator page shows (cached: ``_cached``); 404 for an unknown plan indicator."""
     plan_indicators = selectors.plan_indicators_for(park, plan_code)
     pi = next((p for p in plan_indicators if p.order == order), None)
     if pi is None:
@@ -566,15 +603,21 @@ def indicator_detail(request: HttpRequest, code: str, plan_code: str, order: int
         + urlencode({"indicator": pi.indicator.code, **({"year": year} if year else {})}),
         "page_title": f"{label} · {_park_name(park)}",
     }
-    return _render(request, "dashboards/indicator.html", context)
+    return context
 
 
 # --- across parks -----------------------------------------------------------------------------------
 
 
 def compare(request: HttpRequest) -> HttpResponse:
+    visible = selectors.visible_park_regions(request.user)
+    context = _cached(request, "compare", [visibility_digest(visible)], lambda: _compare(request, visible))
+    return _render(request, "dashboards/compare.html", context)
+
+
+def _compare(request: HttpRequest, visible: dict[int, tuple[str, str]]) -> dict:
     english = _english()
-    parks = selectors.visible_parks(request.user)
+    parks = selectors.visible_parks(request.user, visible)
     options = selectors.compare_indicators(parks)
     code = request.GET.get("indicator", "")
     if not code and options:
@@ -598,7 +641,7 @@ def compare(request: HttpRequest) -> HttpResponse:
         "metric": metric,
     }
     if chosen is None:
-        return _render(request, "dashboards/compare.html", context)
+        return context
     frame = selectors.compare_frame(indicator_code=code, parks=parks)
     provinces = sorted({p for p in frame["province"].dropna() if p}) if not frame.empty else []
     if province and province not in provinces:
@@ -663,7 +706,7 @@ def compare(request: HttpRequest) -> HttpResponse:
             "synthetic": synthetic,
         }
     )
-    return _render(request, "dashboards/compare.html", context)
+    return context
 
 
 # --- region -----------------------------------------------------------------------------------------
@@ -672,6 +715,13 @@ def compare(request: HttpRequest) -> HttpResponse:
 def region(request: HttpRequest) -> HttpResponse:
     tree = selectors.park_tree()
     visible = selectors.visible_park_regions(request.user, tree=tree)
+    context = _cached(
+        request, "region", [visibility_digest(visible)], lambda: _region(request, tree, visible)
+    )
+    return _render(request, "dashboards/region.html", context)
+
+
+def _region(request: HttpRequest, tree, visible: dict[int, tuple[str, str]]) -> dict:
     parks = selectors.visible_parks(request.user, visible)
     choices = selectors.region_choices(visible)
     provinces = list(dict.fromkeys(p for p, _f in choices))
@@ -690,7 +740,7 @@ def region(request: HttpRequest) -> HttpResponse:
     }
     if province not in provinces:
         context["province"] = ""
-        return _render(request, "dashboards/region.html", context)
+        return context
     members = selectors.region_parks(parks, province=province, prefecture=prefecture)
     plans = selectors.plans_by_park(p.pk for p in members)
     current = {p.pk: selectors.current_plan(plans.get(p.pk, []), today=_today()) for p in members}
@@ -756,4 +806,4 @@ def region(request: HttpRequest) -> HttpResponse:
             ],
         }
     )
-    return _render(request, "dashboards/region.html", context)
+    return context

@@ -9,6 +9,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Pages are computed on every request: the test database is rolled back after each test, the cache is
+# not (tests/dashboards/test_page_cache.py switches it on with a fresh cache).
+PAGE_CACHE_SECONDS = 0
 # Unit tests never talk to a broker; the integration tests start a real worker on REDIS_URL.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
