@@ -18,12 +18,15 @@ A scheme (``Definition``, the same shape as its YAML file, see docs/guides/evalu
   - ``minmax`` across the peer group: ``s = 100 × (x − min) / (max − min)`` (higher is better) or
     ``100 × (max − x) / (max − min)``; every park scores 100 when all values are equal.
   Then ``s`` is kept between ``min_score`` (default 60 for efficacy, 0 otherwise) and ``cap`` (default 100).
-- **Points**: ``points = w × s / 100`` with ``w`` the effective weight, rounded half-up to 6 decimals;
-  the score is the sum of the points, bonuses and deductions, so the contributions add up to the score.
+- **Points**: ``points = w × s / 100`` with ``w`` the effective weight, kept exact; the score is the
+  unrounded sum of the points, bonuses and deductions, rounded half-up to 6 decimals once. The points
+  shown per item are rounded to 6 decimals by the largest-remainder method, so they add up exactly to
+  the score (each within a millionth of its exact value).
 - **Missing data** is never a silent zero: an item without a value (or without its benchmark) is
   listed as missing. A park whose items with data carry less than ``min_coverage`` of the weight
-  (default: all of it) is not assessed (未评价: no score, no rank); above it, the weights of the items
-  with data are scaled up to 100 and the missing ones are listed.
+  (default: all of it; computed exactly from the raw weights) is not assessed (未评价: no score, no
+  rank); above it, the weights of the items with data are scaled up to 100 and the missing ones are
+  listed.
 - **Bonus and deduction items**: fixed points when a condition on a value holds, within the scheme's
   caps for all bonuses and all deductions (items count in their order until the cap is reached).
 - **Veto** (一票否决): a condition on a value; a vetoed park keeps its score, is ranked after every park
@@ -43,6 +46,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 
 from django.utils.translation import gettext_lazy as _
 
@@ -78,6 +82,39 @@ MISSING_REASONS = {
 
 def quantize(value: Decimal) -> Decimal:
     return value.quantize(QUANTUM, rounding=ROUND_HALF_UP)
+
+
+_UNITS = 10**6  # quanta (QUANTUM) per point
+
+
+def _units(value: Fraction) -> int:
+    """An exact value in millionths, rounded half-up (away from zero, as ``quantize``)."""
+    scaled = abs(value) * _UNITS
+    whole = scaled.numerator // scaled.denominator
+    if scaled - whole >= Fraction(1, 2):
+        whole += 1
+    return whole if value >= 0 else -whole
+
+
+def _from_units(units: int) -> Decimal:
+    return quantize(Decimal(units).scaleb(-6))
+
+
+def _as_decimal(value: Fraction) -> Decimal:
+    return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def shown_points(parts: Sequence[Fraction], total: Fraction) -> list[Decimal]:
+    """The parts rounded to 6 decimals so that they add up exactly to the rounded ``total`` (their sum):
+    largest-remainder method. Each part is rounded down, then the millionths still missing go one each
+    to the parts with the largest remainders (the earlier part first when remainders are equal), so no
+    part moves by a millionth or more from its exact value."""
+    floors = [(part * _UNITS).numerator // (part * _UNITS).denominator for part in parts]
+    missing = _units(total) - sum(floors)
+    by_remainder = sorted(range(len(parts)), key=lambda n: (-(parts[n] * _UNITS - floors[n]), n))
+    for n in by_remainder[:missing]:
+        floors[n] += 1
+    return [_from_units(units) for units in floors]
 
 
 # --- a scheme as data ----------------------------------------------------------------------------------
@@ -181,6 +218,23 @@ class Definition:
             for item in members:
                 weights[item.code] = HUNDRED * group.weight / group_total * item.weight / inner
         return weights
+
+    def exact_shares(self) -> dict[str, Fraction]:
+        """Each item's share of the whole weight as an exact fraction (the shares add up to exactly 1),
+        from the raw weights: ``item weight / Σ item weights`` without groups, ``group weight / Σ group
+        weights × item weight / Σ item weights of its group`` with them. Coverage and points are
+        computed from these, so equal weights (1/3 each) cover exactly all of the weight."""
+        if not self.groups:
+            total = sum((Fraction(i.weight) for i in self.items), Fraction(0))
+            return {i.code: Fraction(i.weight) / total for i in self.items}
+        group_total = sum((Fraction(g.weight) for g in self.groups), Fraction(0))
+        shares: dict[str, Fraction] = {}
+        for group in self.groups:
+            members = [i for i in self.items if i.group == group.code]
+            inner = sum((Fraction(i.weight) for i in members), Fraction(0))
+            for item in members:
+                shares[item.code] = Fraction(group.weight) / group_total * Fraction(item.weight) / inner
+        return shares
 
     def indicator_codes(self) -> set[str]:
         return {i.indicator for i in self.items} | {a.indicator for a in self.adjustments}
@@ -584,7 +638,7 @@ def _clamp(value: Decimal, item: Item) -> Decimal:
 def score_parks(definition: Definition, parks: Iterable[ParkInput]) -> list[ParkScore]:
     """Score, rank and tier every park under ``definition`` (see the module docstring), in the order
     of the parks given. Pure: the same inputs give the same results."""
-    weights = definition.effective_weights()
+    weights = definition.exact_shares()
     parks = list(parks)
     scores: dict[int, ParkScore] = {}
     usable: dict[int, dict[str, tuple[Decimal, Decimal | None]]] = {}  # park → item → (value, benchmark)
@@ -624,8 +678,9 @@ def score_parks(definition: Definition, parks: Iterable[ParkInput]) -> list[Park
             elif adjustment.holds(value):
                 result.vetoed = True
                 result.veto_reason = "；".join(filter(None, [result.veto_reason, adjustment.name]))
-        result.coverage = sum((weights[c] for c in available), Decimal(0)) / HUNDRED
-        result.assessed = not blocked and bool(available) and result.coverage >= definition.min_coverage
+        covered = sum((weights[c] for c in available), Fraction(0))  # exact: Σ available / Σ all weights
+        result.coverage = _as_decimal(covered)
+        result.assessed = not blocked and bool(available) and covered >= Fraction(definition.min_coverage)
         if not result.assessed:
             result.vetoed, result.veto_reason = False, ""
             if not blocked:
@@ -672,22 +727,23 @@ def _normalised(
 
 def _points(
     definition: Definition,
-    weights: dict[str, Decimal],
+    weights: dict[str, Fraction],
     park: ParkInput,
     result: ParkScore,
     available: dict[str, tuple[Decimal, Decimal | None]],
     spans: dict[str, tuple[Decimal, Decimal]],
 ) -> None:
-    covered = sum((weights[c] for c in available), Decimal(0))
-    total = Decimal(0)
+    # Points are kept exact (fractions) and summed unrounded; only the total is rounded, and the shown
+    # points are rounded by the largest-remainder method so that they still add up to the score.
+    covered = sum((weights[c] for c in available), Fraction(0))
+    exact: list[Fraction] = []
     for item in definition.items:
         if item.code not in available:
             continue
         value, benchmark = available[item.code]
-        weight = weights[item.code] * HUNDRED / covered
+        weight = weights[item.code] * 100 / covered
         normalised = _normalised(item, value, benchmark, spans.get(item.code))
-        points = quantize(weight * normalised / HUNDRED)
-        total += points
+        exact.append(weight * Fraction(normalised) / 100)
         result.contributions.append(
             {
                 "kind": "indicator",
@@ -698,8 +754,8 @@ def _points(
                 "value": str(value),
                 "benchmark": None if benchmark is None else str(benchmark),
                 "normalised": str(quantize(normalised)),
-                "weight": str(quantize(weight)),
-                "points": str(points),
+                "weight": str(quantize(_as_decimal(weight))),
+                "points": None,  # filled in below, once the total is known
             }
         )
     caps = {"bonus": definition.bonus_cap, "deduction": definition.deduction_cap}
@@ -723,7 +779,7 @@ def _points(
             continue
         used[adjustment.kind] += amount
         signed = amount if adjustment.kind == "bonus" else -amount
-        total += signed
+        exact.append(Fraction(signed))
         result.contributions.append(
             {
                 "kind": adjustment.kind,
@@ -735,11 +791,14 @@ def _points(
                 "benchmark": str(adjustment.threshold),
                 "normalised": None,
                 "weight": None,
-                "points": str(quantize(signed)),
+                "points": None,
             }
         )
+    total = sum(exact, Fraction(0))
+    for contribution, points in zip(result.contributions, shown_points(exact, total), strict=True):
+        contribution["points"] = str(points)
     result.bonus, result.deduction = quantize(used["bonus"]), quantize(used["deduction"])
-    result.score = quantize(total)
+    result.score = _from_units(_units(total))
 
 
 def _rank_and_tier(definition: Definition, members: list[ParkScore]) -> None:

@@ -240,3 +240,97 @@ def test_a_definition_round_trips_through_its_snapshot():
     again = definition_from_dict(definition.to_dict())
     assert again == definition
     assert score_parks(again, parks(VALUES))[0].score == score_parks(definition, parks(VALUES))[0].score
+
+
+def _equal_items(count: int, **changes) -> dict:
+    """A one-level scheme of ``count`` items of weight 1, each a ratio to 100 (so a value of 50 scores 50)."""
+    items = [
+        {
+            "code": f"e{n}",
+            "indicator": f"indicator-{n}",
+            "weight": 1,
+            "method": "ratio",
+            "benchmark": 100,
+            "direction": "higher",
+        }
+        for n in range(1, count + 1)
+    ]
+    doc = document(groups=[], items=items, adjustments=[])
+    doc.update(changes)
+    return doc
+
+
+def test_three_equal_weights_with_complete_data_cover_exactly_all_of_the_weight():
+    # 100 / 3 per item does not add back up to 100 in decimals; coverage is counted from the raw weights.
+    values = {"full": {f"indicator-{n}": 80 for n in range(1, 4)}}
+    (full,) = score_parks(definition_from_dict(_equal_items(3)), parks(values))
+    assert (full.assessed, full.coverage, full.score, full.tier) == (True, Decimal(1), Decimal(80), "A")
+    assert [m["reason"] for m in full.missing] == []
+
+
+def test_two_level_equal_weights_with_complete_data_are_assessed():
+    doc = document(adjustments=[])
+    for group in doc["groups"]:
+        group["weight"] = 1
+    doc["groups"].append(
+        {"code": "c", "name": "C", "weight": 1, "items": [dict(doc["groups"][1]["items"][0], code="c1")]}
+    )
+    values = {"full": {X: 100, Y: 2, Z: 50}}
+    (full,) = score_parks(definition_from_dict(doc), parks(values))
+    assert full.assessed and full.coverage == Decimal(1)
+
+
+def test_points_are_summed_unrounded_and_only_the_total_is_rounded():
+    # Seven items of 100/7 points each, all scoring 50: 7 × 7.142857142857… = 50 exactly, not 49.999999.
+    doc = _equal_items(
+        7,
+        tiers={
+            "method": "threshold",
+            "levels": [{"code": "A", "label": "合格", "min_score": 50}, {"code": "B", "label": "不合格"}],
+        },
+    )
+    values = {"half": {f"indicator-{n}": 50 for n in range(1, 8)}}
+    (half,) = score_parks(definition_from_dict(doc), parks(values))
+    assert (half.score, half.tier) == (Decimal(50), "A")
+    points = [Decimal(c["points"]) for c in half.contributions]
+    # Largest remainder: 7.142857|142857… each; one gets the missing millionth so the shown points add up.
+    assert points == [Decimal("7.142858")] + [Decimal("7.142857")] * 6
+    assert sum(points) == half.score == Decimal("50.000000")
+
+
+def test_shown_contributions_add_up_to_the_score_with_bonus_and_deduction():
+    doc = _equal_items(
+        3,
+        adjustments=[
+            {
+                "kind": "bonus",
+                "name": "加分",
+                "indicator": "indicator-1",
+                "operator": ">=",
+                "threshold": 50,
+                "points": "0.5",
+            },
+            {
+                "kind": "deduction",
+                "name": "减分",
+                "indicator": "indicator-2",
+                "operator": "<",
+                "threshold": 60,
+                "points": 1,
+            },
+        ],
+        bonus_cap=5,
+        deduction_cap=5,
+    )
+    values = {"p": {"indicator-1": 50, "indicator-2": 50, "indicator-3": 50}}
+    (p,) = score_parks(definition_from_dict(doc), parks(values))
+    assert p.score == Decimal("49.5")
+    shown = [(c["kind"], c["points"]) for c in p.contributions]
+    assert shown == [
+        ("indicator", "16.666667"),
+        ("indicator", "16.666667"),
+        ("indicator", "16.666666"),
+        ("bonus", "0.500000"),
+        ("deduction", "-1.000000"),
+    ]
+    assert sum(Decimal(points) for _, points in shown) == p.score
