@@ -12,8 +12,18 @@ parsed with :mod:`ast` into a small tree of whitelisted nodes and evaluated by w
 Decimal arithmetic; nothing is ever passed to ``eval``. Parts are converted exactly into the units the
 formula names (1 平方公里 = 1,500 亩; 1 亿元 = 10,000 万元); a part whose unit measures something else is
 refused. The units of the result are checked against the indicator's own unit (``万元/亩`` is 万元 over
-亩; ``%`` is a pure number), so a formula is explicit about what it returns. A division by zero gives no
-value and a reason, never 0.
+亩), so a formula is explicit about what it returns. A division by zero gives no value and a reason,
+never 0.
+
+``%`` is a pure number on a scale of 0.01 (5 % is 0.05), never a plain number: the unit algebra keeps a
+scale beside the units. A constant factor sets the scale of the number it multiplies (× 100 turns a
+fraction into per cent, ÷ 100 per cent back into a fraction), and the result's scale must be the
+indicator's. So for a ``%`` indicator ``{a:万元} / {b:万元} × 100`` is accepted, while the bare fraction
+``{a:万元} / {b:万元}``, ``… × 10000``, a share already in % multiplied by 100 again, or a sum of a % and
+a fraction are refused (the stored value would be 100 times off). A result with units (万元, 万元/亩)
+may also be a multiple of its parts (``({a} + {b}) / 2``): there a constant is read as a coefficient
+when that gives the indicator's scale, but a % part still counts as 0.01 (an amount × a rate in % must
+be divided by 100).
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation, localcontext
+from fractions import Fraction
 
 from django.utils.translation import gettext as _
 
@@ -180,10 +191,31 @@ def describe(text: str, names: Mapping[str, str] | None = None) -> str:
 
 
 Dimension = dict  # unit code → exponent; a pure number (or %) is {}
+PERCENT = Fraction(1, 100)  # the scale of %: 5 % is 0.05
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """What a (part of a) formula's value is measured in: ``dims`` (unit code → exponent) and the
+    ``scale`` one of its numbers stands for (a number in % stands for 0.01 of itself)."""
+
+    dims: Dimension
+    scale: Fraction = Fraction(1)
+
+
+@dataclass(frozen=True)
+class _Constant:
+    """A subexpression made of numbers only (its exact value)."""
+
+    value: Fraction
 
 
 def _unit_dims(unit) -> Dimension:
     return {} if unit.dimension == "percent" else {unit.code: 1}
+
+
+def _unit_quantity(unit) -> Quantity:
+    return Quantity({}, PERCENT) if unit.dimension == "percent" else Quantity({unit.code: 1})
 
 
 def _combine(a: Dimension, b: Dimension, sign: int) -> Dimension:
@@ -197,7 +229,33 @@ def _dims_text(dims: Dimension, symbols: Mapping[str, str]) -> str:
     top = [symbols.get(c, c) + (f"^{e}" if e > 1 else "") for c, e in sorted(dims.items()) if e > 0]
     bottom = [symbols.get(c, c) + (f"^{-e}" if e < -1 else "") for c, e in sorted(dims.items()) if e < 0]
     text = "·".join(top) or "1"
-    return f"{text}/{'·'.join(bottom)}" if bottom else (text if top else _("纯数（或百分比）"))
+    return f"{text}/{'·'.join(bottom)}" if bottom else (text if top else _("纯数"))
+
+
+def _scale_text(scale: Fraction) -> str:
+    """0.01, 10000 or 1/3: exact, as a decimal when it has one."""
+    denominator = scale.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    if denominator != 1:
+        return f"{scale.numerator}/{scale.denominator}"
+    with localcontext() as ctx:
+        ctx.prec = WORK_PRECISION
+        return format((Decimal(scale.numerator) / Decimal(scale.denominator)).normalize(), "f")
+
+
+def _quantity_text(quantity: Quantity, symbols: Mapping[str, str]) -> str:
+    """ "万元/亩", "纯数（比值）", "%", "以 0.0001 计的纯数", "以 0.01 计的万元"."""
+    if not quantity.dims:
+        if quantity.scale == 1:
+            return _("纯数（比值）")
+        if quantity.scale == PERCENT:
+            return "%"
+    units = _dims_text(quantity.dims, symbols)
+    if quantity.scale == 1:
+        return units
+    return _("以 %(scale)s 计的%(units)s") % {"scale": _scale_text(quantity.scale), "units": units}
 
 
 # --- the catalogue a formula is read against ---------------------------------------------------------
@@ -288,21 +346,29 @@ def validate(*, code: str, unit, formula: str, catalogue: Catalogue | None = Non
         return errors
     symbols = {u.code: u.symbol for u in catalogue.units.values()}
     try:
-        result = _dimensions(parsed.tree, catalogue, symbols)
+        result = _quantity(parsed.tree, catalogue, symbols, coefficients=False)
     except FormulaError as exc:
         return [str(exc)]
-    wanted = _indicator_dims(unit, catalogue)
+    wanted = _indicator_quantity(unit, catalogue)
     if wanted is None:
         errors.append(
             _("无法核对公式的单位：指标单位“%(unit)s”不是目录中的单位或单位之比") % {"unit": unit.symbol}
         )
-    elif wanted != result:
+    elif wanted.dims != result.dims:
         errors.append(
             _(
                 "公式结果的单位是“%(result)s”，与指标的单位“%(unit)s”不一致"
                 "（请在引用中写明单位，如 {代码:万元}）"
             )
-            % {"result": _dims_text(result, symbols), "unit": unit.symbol}
+            % {"result": _dims_text(result.dims, symbols), "unit": unit.symbol}
+        )
+    elif wanted.scale != result.scale and not _as_multiple(parsed, catalogue, symbols, wanted):
+        errors.append(
+            _(
+                "公式结果是“%(result)s”，与指标的单位“%(unit)s”不一致：比值乘以 100 才是百分数（%%），"
+                "以 %% 为单位的数值不要再乘以 100"
+            )
+            % {"result": _quantity_text(result, symbols), "unit": unit.symbol}
         )
     cycle = _cycle(code, parsed, catalogue)
     if cycle:
@@ -310,45 +376,106 @@ def validate(*, code: str, unit, formula: str, catalogue: Catalogue | None = Non
     return errors
 
 
-def _indicator_dims(unit, catalogue: Catalogue) -> Dimension | None:
-    """The units an indicator's unit stands for: 万元/亩 is 万元 over 亩; % a pure number."""
-    if unit.dimension == "percent":
-        return {}
-    if "/" not in unit.symbol:
-        return {unit.code: 1}
+def _indicator_quantity(unit, catalogue: Catalogue) -> Quantity | None:
+    """The units an indicator's unit stands for: 万元/亩 is 万元 over 亩; % a pure number on a scale of
+    0.01."""
+    if unit.dimension == "percent" or "/" not in unit.symbol:
+        return _unit_quantity(unit)
     top, _slash, bottom = unit.symbol.partition("/")
     a, b = catalogue.unit(top.strip()), catalogue.unit(bottom.strip())
     if a is None or b is None or "/" in bottom:
         return None
-    return _combine(_unit_dims(a), _unit_dims(b), -1)
+    a, b = _unit_quantity(a), _unit_quantity(b)
+    return Quantity(_combine(a.dims, b.dims, -1), a.scale / b.scale)
 
 
-def _dimensions(node, catalogue: Catalogue, symbols: Mapping[str, str]) -> Dimension:
+def _as_multiple(parsed: Parsed, catalogue: Catalogue, symbols: Mapping[str, str], wanted: Quantity) -> bool:
+    """Whether a result with units is the indicator's unit when its constants are read as
+    coefficients (``({a} + {b}) / 2`` in 万元). Never for a pure number or %: there a constant factor
+    is what tells a fraction from per cent."""
+    if not wanted.dims:
+        return False
+    try:
+        return _quantity(parsed.tree, catalogue, symbols, coefficients=True) == wanted
+    except FormulaError:
+        return False
+
+
+def _quantity(node, catalogue: Catalogue, symbols: Mapping[str, str], *, coefficients: bool) -> Quantity:
+    """The units and scale of a formula's value (FormulaError when a sum adds different things).
+    A constant factor sets the scale (× 100: a number 100 times as large, so each unit stands for 0.01);
+    with ``coefficients`` it is read as a plain multiple instead and leaves the scale alone."""
+    found = _measure(node, catalogue, symbols, coefficients)
+    return found if isinstance(found, Quantity) else Quantity({})
+
+
+def _measure(node, catalogue: Catalogue, symbols: Mapping[str, str], coefficients: bool):
     if isinstance(node, Number):
-        return {}
+        return _Constant(Fraction(node.value))
     if isinstance(node, Part):
         unit = (
             catalogue.unit(node.unit)
             if node.unit
             else catalogue.units[catalogue.indicators[node.code]["unit_id"]]
         )
-        return _unit_dims(unit)
+        return _unit_quantity(unit)
     if isinstance(node, Negative):
-        return _dimensions(node.operand, catalogue, symbols)
-    left = _dimensions(node.left, catalogue, symbols)
-    right = _dimensions(node.right, catalogue, symbols)
+        inner = _measure(node.operand, catalogue, symbols, coefficients)
+        return _Constant(-inner.value) if isinstance(inner, _Constant) else inner
+    left = _measure(node.left, catalogue, symbols, coefficients)
+    right = _measure(node.right, catalogue, symbols, coefficients)
+    if isinstance(left, _Constant) and isinstance(right, _Constant):
+        if node.op == "/" and right.value == 0:
+            raise FormulaError(_("公式中的常数除数为 0"))
+        operate = {
+            "+": lambda a, b: a + b,
+            "-": lambda a, b: a - b,
+            "*": lambda a, b: a * b,
+            "/": lambda a, b: a / b,
+        }[node.op]
+        return _Constant(operate(left.value, right.value))
     if node.op in "+-":
-        if left != right:
+        # A number added to a pure number is on that number's scale (“{a:%} − 1” takes 1 percentage point).
+        sides = [q if isinstance(q, Quantity) else None for q in (left, right)]
+        known = [q for q in sides if q is not None]
+        lhs = sides[0] or Quantity({}, known[0].scale)
+        rhs = sides[1] or Quantity({}, known[0].scale)
+        if lhs.dims != rhs.dims:
             raise FormulaError(
                 _("“%(op)s”两边的单位不一致（%(left)s 与 %(right)s）")
                 % {
                     "op": SHOWN[node.op],
-                    "left": _dims_text(left, symbols),
-                    "right": _dims_text(right, symbols),
+                    "left": _dims_text(lhs.dims, symbols),
+                    "right": _dims_text(rhs.dims, symbols),
                 }
             )
-        return left
-    return _combine(left, right, 1 if node.op == "*" else -1)
+        if lhs.scale != rhs.scale:
+            raise FormulaError(
+                _("“%(op)s”两边的数值口径不一致（%(left)s 与 %(right)s），比值乘以 100 才是百分数")
+                % {
+                    "op": SHOWN[node.op],
+                    "left": _quantity_text(lhs, symbols),
+                    "right": _quantity_text(rhs, symbols),
+                }
+            )
+        return lhs
+    if isinstance(right, _Constant) or isinstance(left, _Constant):
+        constant = right.value if isinstance(right, _Constant) else left.value
+        quantity = left if isinstance(left, Quantity) else right
+        if constant == 0:
+            if node.op == "/" and isinstance(right, _Constant):
+                raise FormulaError(_("公式中的常数除数为 0"))
+            raise FormulaError(_("公式中的常数因子为 0，结果恒为 0"))
+        if isinstance(left, _Constant) and node.op == "/":  # constant ÷ quantity
+            quantity = Quantity(_combine({}, quantity.dims, -1), 1 / quantity.scale)
+        if coefficients:
+            return quantity
+        factor = abs(constant)
+        divided = node.op == "/" and isinstance(right, _Constant)
+        return Quantity(quantity.dims, quantity.scale * factor if divided else quantity.scale / factor)
+    sign = 1 if node.op == "*" else -1
+    scale = left.scale * right.scale if sign > 0 else left.scale / right.scale
+    return Quantity(_combine(left.dims, right.dims, sign), scale)
 
 
 def _cycle(code: str, parsed: Parsed, catalogue: Catalogue) -> list[str] | None:

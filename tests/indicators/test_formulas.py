@@ -224,6 +224,60 @@ def test_units_that_cannot_be_converted_or_do_not_give_the_indicators_unit_are_r
     )
 
 
+RD_SHARE = "rd-share-of-revenue-above-scale"
+RD, REV = "{rd-spending-above-scale:万元}", "{revenue-above-scale:万元}"
+SHARE, RATE = "{leading-industry-revenue-share}", "{sewage-treatment-rate}"  # both in %
+
+
+def refused(code: str, unit: Unit, formula: str) -> str:
+    errors = validate(code=code, unit=unit, formula=formula)
+    assert errors, formula
+    return errors[0]
+
+
+def test_a_percent_indicator_needs_a_result_on_the_percent_scale():
+    percent = Unit.objects.get(code="percent")
+    # The seeded R&D share (seed 004 "研发经费支出占营业收入比重达到2%以上") is a fraction × 100.
+    seeded = ind(RD_SHARE)
+    assert validate(code=RD_SHARE, unit=percent, formula=seeded.formula) == []
+    seeded.full_clean()
+    for fine in (
+        f"100 × {RD} ÷ {REV}",
+        f"{RD} / ({REV} / 100)",
+        f"({RD} / {REV} - 1) * 100",
+        f"{SHARE} * {RATE} / 100",  # a share of a share
+        f"{SHARE} - 1",  # one percentage point less
+        f"({SHARE} + {RATE}) * 1",
+    ):
+        assert validate(code=RD_SHARE, unit=percent, formula=fine) == [], fine
+    # A bare fraction is 100 times too small, × 10000 is 100 times too large, a % × 100 again too.
+    assert refused(RD_SHARE, percent, f"{RD} / {REV}") == (
+        "公式结果是“纯数（比值）”，与指标的单位“%”不一致："
+        "比值乘以 100 才是百分数（%），以 % 为单位的数值不要再乘以 100"
+    )
+    assert "“以 0.0001 计的纯数”" in refused(RD_SHARE, percent, f"{RD} / {REV} * 10000")
+    assert "“以 0.0001 计的纯数”" in refused(RD_SHARE, percent, f"{SHARE} * 100")
+    assert "不一致" in refused(RD_SHARE, percent, f"{SHARE} * {RATE}")
+    assert refused(RD_SHARE, percent, f"{SHARE} + {RD} / {REV}") == (
+        "“+”两边的数值口径不一致（% 与 纯数（比值）），比值乘以 100 才是百分数"
+    )
+
+
+def test_an_amount_may_be_a_multiple_of_its_parts_but_a_rate_in_percent_counts_as_hundredths():
+    wan_yuan = Unit.objects.get(code="wan-yuan")
+    assert validate(code="test-amount", unit=wan_yuan, formula=f"({RD} + {REV}) / 2") == []
+    assert validate(code="test-amount", unit=wan_yuan, formula=f"{REV} * {SHARE} / 100") == []
+    assert "“以 0.01 计的万元”" in refused("test-amount", wan_yuan, f"{REV} * {SHARE}")
+
+
+def test_a_percent_formula_off_by_a_hundred_is_refused_on_save():
+    share = ind(RD_SHARE)
+    share.formula = "{rd-spending-above-scale:万元} / {revenue-above-scale:万元}"
+    with pytest.raises(ValidationError) as refusal:
+        share.full_clean()
+    assert "比值乘以 100 才是百分数" in str(refusal.value.message_dict["formula"])
+
+
 def test_a_cycle_through_other_formulas_is_refused_on_save():
     percent = Unit.objects.get(code="percent")
     first = Indicator.objects.create(
@@ -236,11 +290,11 @@ def test_a_cycle_through_other_formulas_is_refused_on_save():
         direction=1,
         measure="share",
         nature="anticipatory",
-        formula="{test-a} * 2",
+        formula="{test-a} + 1",  # percentage points: a % plus 1 is on the % scale
     )
     second.full_clean()
     second.save()
-    first.formula = "{test-b} / 2"
+    first.formula = "{test-b} - 1"
     with pytest.raises(ValidationError) as refused:
         first.full_clean()
     assert "循环引用：test-a → test-b → test-a" in str(refused.value.message_dict["formula"])
