@@ -134,3 +134,23 @@ class RecomputeStamp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.computed_at or '—'}"
+
+
+class PooledVolatility(models.Model):
+    """An indicator's yearly volatility pooled across parks (``progress.odds_inputs``), kept between
+    recomputes: it is an aggregate over every park's observations, too costly to read again for each
+    one-park recompute. A full recompute refreshes every row before its partitions run; a recompute
+    that needs an indicator without a row computes and stores it. ``parks = 0``: no park to pool from."""
+
+    indicator = models.OneToOneField("indicators.Indicator", on_delete=models.CASCADE, related_name="+")
+    parks = models.PositiveIntegerField(_("园区数"))
+    sum_squares = models.FloatField(_("离差平方和"))
+    dof = models.PositiveIntegerField(_("自由度"))
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    class Meta:
+        verbose_name = _("汇总波动率")
+        verbose_name_plural = _("汇总波动率")
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id}: {self.parks} parks"

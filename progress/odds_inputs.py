@@ -1,21 +1,26 @@
 """What the odds (``progress.odds``) read beyond the engine's inputs: the volatility of each indicator
-pooled across every park, in one query.
+pooled across every park.
 
 A recompute of one park sees only that park's (and its zones') observations, yet the pooled volatility
-is a figure of every park that reports the indicator. So it is never taken from the recompute's inputs:
-it is an aggregate over the whole observation table, the same whichever parks are being recomputed, so
-that a one-park recompute stores exactly what a full recompute stores.
+is a figure of every park that reports the indicator: an aggregate over the whole observation table
+(one query, ``pooled_sums``). At national scale that query costs more than a one-park recompute itself,
+so its sums are kept per indicator (``progress.models.PooledVolatility``): a full recompute refreshes
+them all before its partitions run, so every partition reads the same pool; a recompute that needs an
+indicator without a stored row computes and stores it. Between full runs a one-park recompute uses the
+pool as the last full run (or first use) left it: an estimate's volatility, not a judged figure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 from django.db import connection
+from django.utils import timezone
 
 from indicators.models import Indicator, Observation
 from plans.models import PlanIndicator
+from progress.models import PooledVolatility
 from progress.odds import DIFF_MEASURES, LOG_MEASURES, NOISE, empty_pooled, pooled_sigma
 from progress.selectors import read_frame
 
@@ -24,9 +29,10 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def pooled_volatility(keys: Sequence[int] | None) -> pd.DataFrame:
-    """``key, parks, sigma`` for the plan indicators ``keys`` (every plan indicator when None): the
-    volatility of the yearly changes of the catalogue indicator behind each, pooled across parks.
+def pooled_sums(indicator_ids: Sequence[int] | None) -> pd.DataFrame:
+    """``indicator_id, parks, ss, dof`` for the catalogue indicators ``indicator_ids`` (every one when
+    None; indicators without a park to pool from are absent): the sufficient statistics of the
+    volatility of their yearly changes, pooled across parks.
 
     Every park (a zone is a park) with at least two changes of its own counted values contributes:
     its changes are its successive observed years (approved values; during a revision the previously
@@ -36,14 +42,15 @@ def pooled_volatility(keys: Sequence[int] | None) -> pd.DataFrame:
     indicator's unit (a zone roll-up is not an observation and is not pooled). Synthetic demo values
     never enter the pool: a real park's odds must not rest on invented data.
     """
-    if keys is not None and not len(keys):
-        return empty_pooled()
-    pi, ind, obs = _table(PlanIndicator), _table(Indicator), _table(Observation)
-    if keys is None:
+    columns = ["indicator_id", "parks", "ss", "dof"]
+    if indicator_ids is not None and not len(indicator_ids):
+        return pd.DataFrame(columns=columns)
+    ind, obs = _table(Indicator), _table(Observation)
+    if indicator_ids is None:
         key_where, params = "1 = 1", []
     else:
-        ids = sorted({int(k) for k in keys})
-        key_where, params = f"pi.id IN ({', '.join(['%s'] * len(ids))})", ids
+        ids = sorted({int(k) for k in indicator_ids})
+        key_where, params = f"i.id IN ({', '.join(['%s'] * len(ids))})", ids
     measures = [*LOG_MEASURES, *DIFF_MEASURES]
     shares = ", ".join(["%s"] * len(DIFF_MEASURES))
     value = (
@@ -52,7 +59,7 @@ def pooled_volatility(keys: Sequence[int] | None) -> pd.DataFrame:
     )
     sql = f"""
         WITH keyed AS (
-            SELECT pi.id AS key, pi.indicator_id FROM {pi} pi WHERE {key_where}
+            SELECT i.id AS indicator_id FROM {ind} i WHERE {key_where}
         ),
         points AS (
             SELECT o.park_id, o.indicator_id, o.year, {value} AS value,
@@ -87,10 +94,69 @@ def pooled_volatility(keys: Sequence[int] | None) -> pd.DataFrame:
                    sum(m - 1) AS dof
             FROM parks GROUP BY indicator_id
         )
-        SELECT keyed.key, pooled.parks, pooled.ss, pooled.dof
-        FROM keyed JOIN pooled ON pooled.indicator_id = keyed.indicator_id
+        SELECT pooled.indicator_id, pooled.parks, pooled.ss, pooled.dof FROM pooled
     """
-    frame = read_frame(sql, [*params, *DIFF_MEASURES, *measures, False, NOISE], ["key", "parks", "ss", "dof"])
+    return read_frame(sql, [*params, *DIFF_MEASURES, *measures, False, NOISE], columns)
+
+
+def pooled_refresh(indicator_ids: Iterable[int] | None = None) -> int:
+    """Compute the pooled sums of ``indicator_ids`` (every indicator when None) and store them, with a
+    ``parks = 0`` row for an indicator that has none to pool from. Returns the rows stored."""
+    ids = sorted(
+        Indicator.objects.values_list("id", flat=True)
+        if indicator_ids is None
+        else {int(i) for i in indicator_ids}
+    )
+    if not ids:
+        return 0
+    sums = pooled_sums(None if indicator_ids is None else ids)
+    found = {int(r.indicator_id): r for r in sums.itertuples(index=False)}
+    now = timezone.now()
+    rows = [
+        PooledVolatility(
+            indicator_id=i,
+            parks=int(found[i].parks) if i in found else 0,
+            sum_squares=float(found[i].ss) if i in found else 0.0,
+            dof=int(found[i].dof) if i in found else 0,
+            computed_at=now,
+        )
+        for i in ids
+    ]
+    PooledVolatility.objects.bulk_create(
+        rows,
+        batch_size=2_000,
+        update_conflicts=True,
+        unique_fields=["indicator"],
+        update_fields=["parks", "sum_squares", "dof", "computed_at"],
+    )
+    return len(rows)
+
+
+def pooled_volatility(plan_indicator_ids: Sequence[int]) -> pd.DataFrame:
+    """``key, parks, sigma`` for these plan indicators (``key`` = the plan indicator's id): the pooled
+    volatility of the catalogue indicator behind each, from the stored sums; an indicator without a
+    stored row is computed and stored first (``pooled_refresh``)."""
+    if not len(plan_indicator_ids):
+        return empty_pooled()
+    behind = pd.DataFrame.from_records(
+        list(PlanIndicator.objects.filter(pk__in=list(plan_indicator_ids)).values_list("id", "indicator_id")),
+        columns=["key", "indicator_id"],
+    )
+    wanted = sorted(set(behind["indicator_id"].tolist()))
+    stored = set(
+        PooledVolatility.objects.filter(indicator_id__in=wanted).values_list("indicator_id", flat=True)
+    )
+    if missing := [i for i in wanted if i not in stored]:
+        pooled_refresh(missing)
+    sums = pd.DataFrame.from_records(
+        list(
+            PooledVolatility.objects.filter(indicator_id__in=wanted, parks__gt=0).values_list(
+                "indicator_id", "parks", "sum_squares", "dof"
+            )
+        ),
+        columns=["indicator_id", "parks", "ss", "dof"],
+    )
+    frame = behind.merge(sums, on="indicator_id")
     if frame.empty:
         return empty_pooled()
     return pd.DataFrame(

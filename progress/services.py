@@ -19,7 +19,7 @@ from parks.selectors import park_tree
 from progress.engine import FIGURE_COLUMNS, compute_progress
 from progress.models import ProgressDirty, ProgressResult, RecomputeStamp
 from progress.odds import NOTE_FEW_CHANGES, ODDS_COLUMNS, compute_odds
-from progress.odds_inputs import pooled_volatility
+from progress.odds_inputs import pooled_refresh, pooled_volatility
 from progress.selectors import ProgressInputs, park_scope, progress_inputs, read_frame
 
 logger = logging.getLogger(__name__)
@@ -42,9 +42,6 @@ UNIT_COLUMNS = [
 UNIT_DECIMALS = 8
 KEY_COLUMNS = ["park_id", "plan_id", "plan_indicator_id", "year"]
 RESULT_COLUMNS = [*KEY_COLUMNS, *FIGURE_COLUMNS, *ODDS_COLUMNS]
-# Above this many series the pooled volatility is read for every plan indicator and filtered here (an
-# IN list that long would pass SQLite's limit of bound parameters).
-POOL_KEYS_MAX = 10_000
 
 
 def progress_compute(inputs: ProgressInputs) -> pd.DataFrame:
@@ -72,7 +69,7 @@ def _add_odds(result: pd.DataFrame, inputs: ProgressInputs) -> pd.DataFrame:
         # The pool is per plan indicator; a plan indicator judged as several series shares it.
         series = inputs.items[["key", "plan_indicator_id"]]
         ids = np.unique(series.loc[series["key"].isin(wanted), "plan_indicator_id"].to_numpy())
-        pooled = pooled_volatility(None if ids.size > POOL_KEYS_MAX else ids.tolist())
+        pooled = pooled_volatility(ids.tolist())
         pooled = series.merge(pooled.rename(columns={"key": "plan_indicator_id"}), on="plan_indicator_id")
         pooled = pooled.loc[pooled["key"].isin(wanted), ["key", "parks", "sigma"]]
         odds = compute_odds(inputs.items, inputs.actuals, result, pooled)
@@ -149,13 +146,15 @@ def progress_recompute(*, park_ids: Sequence[int] | None = None) -> int:
     that no longer have an actual or a target are deleted. Returns the number of result rows in scope.
     """
     if park_ids is None:
+        pooled_refresh()  # every partition reads the same, fresh pool
         return sum(progress_recompute(park_ids=partition) for partition in progress_partitions())
     scope = park_scope(park_ids)
     with transaction.atomic():
         _lock_parks(scope)
         inputs = progress_inputs(park_ids=scope)
         result = progress_compute(inputs)
-        changed = _store(result, keys=inputs.items["plan_indicator_id"].unique().tolist())
+        # The plan indicators read, not the series: a row with no series left still loses its old rows.
+        changed = _store(result, keys=inputs.plan_indicator_ids)
         if changed:
             invalidate_api_cache("progress")  # cached API responses: a new generation, now and on commit
     return len(result)
@@ -231,6 +230,7 @@ def progress_recompute_all(*, force: bool = False, queue=None) -> int:
     if not force and signature is not None and stamp is not None and stamp.signature == signature:
         logger.info("full recompute skipped: no input changed since %s", stamp.computed_at)
         return 0
+    pooled_refresh()  # the pooled volatility, fresh, before any partition reads it
     partitions = progress_partitions()
     if queue is None:
         done = sum(progress_recompute(park_ids=ids) for ids in partitions)
