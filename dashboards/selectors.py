@@ -18,7 +18,7 @@ from indicators.models import Indicator, Observation
 from indicators.selectors import approvals, approved_records
 from parks import selectors as parks_selectors
 from parks.models import Park
-from plans.models import Plan, PlanIndicator, Target, TargetRevision
+from plans.models import LevelTarget, Plan, PlanIndicator, Target, TargetRevision
 from progress.engine import FIGURE_COLUMNS, TEXT_FIGURES
 from progress.models import ProgressResult
 from progress.odds import ODDS_COLUMNS
@@ -255,6 +255,16 @@ def targets_of(plan_indicator: PlanIndicator) -> list[Target]:
         for revision in target._prefetched_objects_cache["revisions"]:
             revision.reverts_number = numbers.get(revision.reverts_id)
     return list(targets.values())
+
+
+def level_targets_of(plan_indicator: PlanIndicator, park_level: str | None = None) -> list[LevelTarget]:
+    """A group plan's targets by park level for one of its members' rows, by year and level (one
+    query); only those of ``park_level`` when given (a member park sees its own level's)."""
+    found = LevelTarget.objects.filter(plan_indicator=plan_indicator)
+    if park_level is not None:
+        found = found.filter(park_level=park_level)
+    order = {level: i for i, (level, _label) in enumerate(Park.Level.choices)}
+    return sorted(found, key=lambda t: (t.year, order.get(t.park_level, len(order))))
 
 
 def counted_observations(*, park_id: int, indicator_id: int) -> list[Observation]:

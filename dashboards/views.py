@@ -24,7 +24,7 @@ from dashboards.colors import BEHIND, STATUS_COLORS, STATUS_GLYPHS, STATUS_ORDER
 from dashboards.sparklines import sparkline
 from parks.models import Park
 from plans.models import PlanIndicator, Target
-from plans.selectors import revision_phrase, target_phrase, version_in_force
+from plans.selectors import revision_phrase, target_phrase, undone_ids, version_in_force
 
 PLOTLY_JS = vendor.PLOTLY_JS
 
@@ -142,6 +142,7 @@ def _target_row(target: Target, kinds: dict, unit: str) -> dict:
     """A target as printed, with its revisions (规划调整) and, when revised, the phrase beside it."""
     revisions = list(target.revisions.all())
     in_force = version_in_force(target, revisions, None)
+    undone = undone_ids(revisions)
     return {
         "year": target.year,
         "kind": kinds.get(target.kind, target.kind),
@@ -158,10 +159,25 @@ def _target_row(target: Target, kinds: dict, unit: str) -> dict:
                 "document": r.document,
                 "reason": r.reason,
                 "reverts": getattr(r, "reverts_number", None),
+                "undone": r.pk in undone,
                 "in_force": r.number == in_force.number,
             }
             for r in revisions
         ],
+    }
+
+
+def _level_target_row(target, kinds: dict, plan) -> dict:
+    """A group plan's target for the parks of one level, with that level and the plan as its source."""
+    source = _("园区群规划：%(plan)s") % {"plan": plan.name}
+    return {
+        "year": target.year,
+        "kind": kinds.get(target.kind, target.kind),
+        "value": fmt.number(target.value),
+        "wording": target.wording,
+        "source": f"{source}；{target.source}" if target.source else source,
+        "note": target.note,
+        "level": target.get_park_level_display(),
     }
 
 
@@ -510,6 +526,16 @@ def _indicator(request: HttpRequest, park: Park, plan_code: str, order: int) -> 
         results = results[results["park_id"] == park.pk]
     year = frames.pick_year(results, requested=_int(request, "year"), today_year=_today().year)
     targets = selectors.targets_of(pi)
+    level_targets, level_unset = [], False
+    if for_members:
+        # A member is judged against its level's target where the group plan sets one for that year
+        # (in place of the one for all), so it sees that one; the group's page shows every level's.
+        level_targets = selectors.level_targets_of(pi)
+        if park.pk != plan.park_id:
+            level_unset = bool(level_targets) and not park.level
+            level_targets = [t for t in level_targets if t.park_level == park.level]
+            by_level = {t.year for t in level_targets}
+            targets = [t for t in targets if t.year not in by_level]
     observations = selectors.counted_observations(
         park_id=park.pk if for_members else (pi.park_id or plan.park_id), indicator_id=pi.indicator_id
     )
@@ -582,7 +608,14 @@ def _indicator(request: HttpRequest, park: Park, plan_code: str, order: int) -> 
         "row_note": (row["note"] if row is not None and isinstance(row["note"], str) else ""),
         "row_synthetic": bool(row["synthetic"]) if row is not None else False,
         "figures": figures,
-        "targets": [_target_row(t, kinds, pi.unit.symbol) for t in targets],
+        "targets": sorted(
+            [
+                *(_target_row(t, kinds, pi.unit.symbol) for t in targets),
+                *(_level_target_row(t, kinds, plan) for t in level_targets),
+            ],
+            key=lambda t: t["year"],
+        ),
+        "level_unset": level_unset,
         "observations": observations,
         "history": history,
         "menu": [

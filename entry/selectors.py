@@ -45,6 +45,7 @@ from indicators.units import convert
 from parks.models import Park
 from parks.selectors import held_roles, is_admin, park_roles, park_tree
 from plans.models import LevelTarget, Plan, PlanIndicator, PlanMember, Target
+from plans.selectors import TargetVersion, revision_phrase, revisions_by_target, version_in_force
 from plans.target_text import target_text
 from progress.models import ProgressResult
 
@@ -81,7 +82,11 @@ class SheetRow:
     key: str
     observation: Observation | None = None
     last_year: Decimal | None = None  # counted (approved) value of the previous year, in ``unit``
-    target: Target | None = None
+    target: Target | LevelTarget | None = None  # as printed (a member's: its level's, when set)
+    # The version of a revised target (规划调整) that judges the year, and the phrase beside it with
+    # the original ("原目标…，2023年调整为…"); None and "" when the printed target is in force.
+    target_in_force: TargetVersion | None = None
+    target_revised: str = ""
     duplicate_of: int | None = None
     check: Check | None = None
     progress: ProgressResult | None = None
@@ -138,7 +143,14 @@ class SheetRow:
 
     @property
     def target_text(self) -> str:
-        return target_text(self.target.kind, self.target.value) if self.target else ""
+        """The target that judges the year: the revision in force, else the printed one."""
+        shown = self.target_in_force or self.target
+        return target_text(shown.kind, shown.value) if shown else ""
+
+    @property
+    def target_wording(self) -> str:
+        shown = self.target_in_force or self.target
+        return shown.wording if shown else ""
 
     @property
     def status(self) -> str:
@@ -416,10 +428,11 @@ def sheet_build(*, park: Park, year: int, with_checks: bool = True, staff: bool 
             if shown is not None:
                 observations[(obs.park_id, obs.indicator_id, obs.year)] = shown
     with_checks = with_checks and staff
-    targets = {
+    targets: dict[int, Target | LevelTarget] = {
         t.plan_indicator_id: t
         for t in Target.objects.filter(plan_indicator__in=[r.plan_indicator.pk for r in rows], year=year)
     }
+    revisions = revisions_by_target(t.pk for t in targets.values())
     for_members = [
         r.plan_indicator.pk for r in rows if r.plan_indicator.applies_to == PlanIndicator.AppliesTo.MEMBERS
     ]
@@ -443,6 +456,11 @@ def sheet_build(*, park: Park, year: int, with_checks: bool = True, staff: bool 
             counted = last.value if last.status == S.APPROVED else last.previous_approved_value
             row.last_year = to_unit(counted, row.indicator.unit, row.unit)
         row.target = targets.get(row.plan_indicator.pk)
+        if isinstance(row.target, Target) and row.target.pk in revisions:
+            in_force = version_in_force(row.target, revisions[row.target.pk], year)
+            if not in_force.is_original:
+                row.target_in_force = in_force
+                row.target_revised = revision_phrase(row.target, in_force, row.plan_indicator.unit.symbol)
         row.progress = progress.get((row.plan_indicator.pk, row.park.pk))
     if with_checks and rows:
         approved: dict[tuple[int, int], list[Decimal]] = {}

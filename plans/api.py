@@ -18,7 +18,7 @@ from core.errors import Conflict, Invalid
 from indicators.models import YEAR_MAX, YEAR_MIN, Unit
 from parks.api import park_ids_for, restrict_to_parks
 from plans.audit import RULES, SEVERITIES, audit_plan, severity_counts
-from plans.models import Milestone, Plan, PlanIndicator, Target, TargetRevision
+from plans.models import LEVEL_CHOICES, LevelTarget, Milestone, Plan, PlanIndicator, Target, TargetRevision
 from plans.selectors import version_in_force
 from plans.setup import target_revert, target_revise
 
@@ -96,6 +96,41 @@ class TargetSerializer(serializers.ModelSerializer):
         return TargetVersionSerializer(version).data
 
 
+class LevelTargetSerializer(serializers.ModelSerializer):
+    park_level_display = serializers.CharField(source="get_park_level_display", read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    value = DecimalString(read_only=True, allow_null=True, help_text="与目标值的 value 相同的解读")
+
+    class Meta:
+        model = LevelTarget
+        fields = [
+            "year",
+            "park_level",
+            "park_level_display",
+            "kind",
+            "kind_display",
+            "value",
+            "wording",
+            "source",
+            "note",
+        ]
+        read_only_fields = fields
+
+
+LEVEL_RANK = {level: i for i, (level, _label) in enumerate(LEVEL_CHOICES)}
+LEVEL_TARGETS_HELP = (
+    "园区群规划为各成员园区设定的行（applies_to 为 members）按园区级别的目标：成员园区按其级别的目标"
+    "评价，取代同年的统一目标；级别未设置的成员园区没有按级别的目标"
+)
+
+
+def _level_targets(pi: PlanIndicator, year: int | None = None) -> list[dict]:
+    """The row's level targets (prefetched), by year and level (national first)."""
+    found = [t for t in pi.level_targets.all() if year is None or t.year == year]
+    found.sort(key=lambda t: (t.year, LEVEL_RANK.get(t.park_level, len(LEVEL_RANK))))
+    return LevelTargetSerializer(found, many=True).data
+
+
 class PlanIndicatorSerializer(serializers.ModelSerializer):
     indicator = serializers.SlugRelatedField(slug_field="code", read_only=True)
     indicator_name = serializers.CharField(source="indicator.name_zh", read_only=True)
@@ -109,6 +144,7 @@ class PlanIndicatorSerializer(serializers.ModelSerializer):
         help_text="片区代码；规划所属园区本身为 null",
     )
     targets = TargetSerializer(many=True, read_only=True)
+    level_targets = serializers.SerializerMethodField(help_text=LEVEL_TARGETS_HELP)
 
     class Meta:
         model = PlanIndicator
@@ -123,10 +159,16 @@ class PlanIndicatorSerializer(serializers.ModelSerializer):
             "unit",
             "zone",
             "nature",
+            "applies_to",
             "source",
             "note",
             "targets",
+            "level_targets",
         ]
+
+    @extend_schema_field(LevelTargetSerializer(many=True))
+    def get_level_targets(self, pi) -> list[dict]:
+        return _level_targets(pi)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_category(self, pi) -> str | None:
@@ -294,6 +336,7 @@ class PlanViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
                     "plan_indicators__targets__revisions",
                     queryset=TargetRevision.objects.select_related("reverts").order_by("number"),
                 ),
+                "plan_indicators__level_targets",
             )
         return restrict_to_parks(queryset, park_ids_for(self, public=True))
 
@@ -310,15 +353,25 @@ class FlatTargetSerializer(serializers.ModelSerializer):
     indicator = serializers.CharField(source="plan_indicator.indicator.code", read_only=True)
     unit = serializers.CharField(source="plan_indicator.unit.symbol", read_only=True)
     nature = serializers.CharField(source="plan_indicator.nature", read_only=True)
+    applies_to = serializers.CharField(
+        source="plan_indicator.applies_to",
+        read_only=True,
+        help_text="plan 本园区；members 园区群的各成员园区",
+    )
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     value = DecimalString(read_only=True, allow_null=True, help_text="原目标（规划原文）")
     revisions = TargetRevisionSerializer(many=True, read_only=True, help_text="规划调整，按版本号")
     in_force = serializers.SerializerMethodField(help_text="最新版本；未调整时为原目标")
+    level_targets = serializers.SerializerMethodField(help_text=f"同年的{LEVEL_TARGETS_HELP}")
 
     @extend_schema_field(TargetVersionSerializer)
     def get_in_force(self, target) -> dict:
         version = version_in_force(target, list(target.revisions.all()), None)
         return TargetVersionSerializer(version).data
+
+    @extend_schema_field(LevelTargetSerializer(many=True))
+    def get_level_targets(self, target) -> list[dict]:
+        return _level_targets(target.plan_indicator, target.year)
 
     class Meta:
         model = Target
@@ -333,6 +386,7 @@ class FlatTargetSerializer(serializers.ModelSerializer):
             "indicator",
             "unit",
             "nature",
+            "applies_to",
             "year",
             "kind",
             "kind_display",
@@ -342,6 +396,7 @@ class FlatTargetSerializer(serializers.ModelSerializer):
             "note",
             "revisions",
             "in_force",
+            "level_targets",
         ]
 
 
@@ -441,7 +496,8 @@ class TargetViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet
             .prefetch_related(
                 Prefetch(
                     "revisions", queryset=TargetRevision.objects.select_related("reverts").order_by("number")
-                )
+                ),
+                "plan_indicator__level_targets",
             )
             .order_by("plan_indicator__plan__code", "plan_indicator__order", "year")
         )

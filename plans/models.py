@@ -231,9 +231,10 @@ class TargetRevision(models.Model):
     """A later version of a target (规划调整): the plan was adjusted mid-way, by a document (文号).
 
     The ``Target`` row stays the original as printed; each revision is appended, never changed or
-    deleted, and a revert is itself a revision (``reverts`` names the one it undoes). For a judged year
-    ``t`` the version in force is the latest revision (highest ``number``) whose ``effective_year`` ≤ t,
-    and the original when there is none. Written only through ``plans.setup.target_revise`` and
+    deleted, and a revert is itself a recorded version (``reverts`` names the one it undoes, marking it
+    undone). For a judged year ``t`` the version in force is the latest revision (highest ``number``)
+    whose ``effective_year`` ≤ t, leaving out undone revisions and the reverts themselves, and the
+    original when there is none. Written only through ``plans.setup.target_revise`` and
     ``target_revert``; ``value`` follows the rules of ``Target.value``.
     """
 

@@ -2,9 +2,10 @@
 
 A ``Target`` row is the target as the plan first printed it (version 0). Its ``TargetRevision`` rows
 are the later versions, appended in order; for a judged year ``t`` the version in force is the latest
-revision (highest number) whose effective year is ``t`` or earlier, else the original. The progress
-selectors apply the same rule to frames (``progress.selectors._revision_series``); this module is the
-rule for single targets (pages, the API, reports, the plan audit).
+revision (highest number) whose effective year is ``t`` or earlier, else the original. A revert undoes
+one revision: that revision and the revert itself are then never in force (both stay in the history).
+The progress selectors apply the same rule to frames (``progress.selectors._revision_series``); this
+module is the rule for single targets (pages, the API, reports, the plan audit).
 """
 
 from __future__ import annotations
@@ -53,10 +54,24 @@ def revision_version(revision: TargetRevision) -> TargetVersion:
     )
 
 
+def undone_ids(revisions: Sequence[TargetRevision]) -> set[int]:
+    """The revisions a revert among ``revisions`` undid."""
+    return {r.reverts_id for r in revisions if r.reverts_id}
+
+
+def effective_revisions(revisions: Sequence[TargetRevision]) -> list[TargetRevision]:
+    """The revisions that can be in force: neither undone by a revert nor a revert themselves (a revert
+    is the record of who undid which version, when and why; it sets no target of its own)."""
+    undone = undone_ids(revisions)
+    return [r for r in revisions if r.reverts_id is None and r.pk not in undone]
+
+
 def version_in_force(target: Target, revisions: Sequence[TargetRevision], year: int | None) -> TargetVersion:
     """The version that judges ``year`` (None: every year from the last effective year on, i.e. the
-    latest revision): the highest-numbered revision effective in or before it, else the original."""
-    candidates = [r for r in revisions if year is None or r.effective_year <= year]
+    latest revision): the highest-numbered revision effective in or before it that is not undone (and
+    not a revert), else the original. ``revisions`` must be all of the target's (a revert names the
+    revision it undoes)."""
+    candidates = [r for r in effective_revisions(revisions) if year is None or r.effective_year <= year]
     if not candidates:
         return original_version(target)
     return revision_version(max(candidates, key=lambda r: r.number))
@@ -79,11 +94,8 @@ def revisions_by_target(target_ids: Iterable[int]) -> dict[int, list[TargetRevis
 
 def revertible(revisions: Sequence[TargetRevision]) -> TargetRevision | None:
     """The revision a revert undoes: the latest one that is not itself a revert and not undone yet."""
-    undone = {r.reverts_id for r in revisions if r.reverts_id}
-    for revision in sorted(revisions, key=lambda r: r.number, reverse=True):
-        if revision.reverts_id is None and revision.pk not in undone:
-            return revision
-    return None
+    candidates = effective_revisions(revisions)
+    return max(candidates, key=lambda r: r.number) if candidates else None
 
 
 def target_phrase(kind: str, value: Decimal | None, unit: str) -> str:

@@ -551,8 +551,12 @@ def target_revise(
 def target_revert(
     *, user, target: Target, document: str, reason: str, revision: TargetRevision | None = None
 ) -> TargetRevision:
-    """Undo a revision (by default the latest one not undone yet) by appending a revision that brings
-    back the version that was in force before it, from the same effective year. Nothing is deleted."""
+    """Undo a revision (by default the latest one not undone yet): a revert is appended, naming the
+    revision it undoes (``reverts``) with who, when, the document and why. From then on the undone
+    revision is never in force, and neither is the revert: each year is judged by the versions that
+    remain (``plans.selectors.version_in_force``), so an earlier revision from a later year stays in
+    force. The revert records, as its value, the version in force from the undone revision's effective
+    year once it is undone. Nothing is deleted or changed."""
     _require_planner(user)
     target = _locked_target(target)
     revisions = list(target.revisions.all())
@@ -568,9 +572,7 @@ def target_revert(
         )
     if errors:
         raise Invalid(errors[0]["message"], field=errors[0]["field"], errors=errors)
-    before = version_in_force(
-        target, [r for r in revisions if r.number < undone.number], undone.effective_year
-    )
+    before = version_in_force(target, [r for r in revisions if r.pk != undone.pk], undone.effective_year)
     return _append_revision(
         user=user,
         target=target,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from django.db import connection
@@ -72,6 +72,9 @@ class ProgressInputs:
     actuals: pd.DataFrame  # key, year, value
     milestones: pd.DataFrame  # key, year
     notes: pd.DataFrame  # key, year, note: where a value was derived (zone roll-up) or refused
+    # Every plan indicator read, whether or not it became a series: a group plan's row for its members
+    # has none once its last member is gone, and the rows stored for it must still go.
+    plan_indicator_ids: list[int] = field(default_factory=list)
 
 
 def park_scope(park_ids: Iterable[int]) -> list[int]:
@@ -154,9 +157,11 @@ def progress_inputs(*, park_ids: Sequence[int] | None = None, include_drafts: bo
         ["target_id", "key", "year", "kind", "value"],
     )
     revised_clause, _ = _in_clause("t.plan_indicator_id", keys) if park_ids is not None else ("1 = 1", [])
+    # Only the revisions that can be in force: a revert and the revision it undid judge no year.
     revisions = read_frame(
         f"SELECT r.target_id, r.number, r.effective_year, r.kind, r.value FROM {_table(TargetRevision)} r "
-        f"JOIN {_table(Target)} t ON t.id = r.target_id WHERE {revised_clause}",
+        f"JOIN {_table(Target)} t ON t.id = r.target_id WHERE {revised_clause} AND r.reverts_id IS NULL "
+        f"AND NOT EXISTS (SELECT 1 FROM {_table(TargetRevision)} u WHERE u.reverts_id = r.id)",
         key_params,
         ["target_id", "number", "effective_year", "kind", "value"],
     )
@@ -217,6 +222,7 @@ def progress_inputs(*, park_ids: Sequence[int] | None = None, include_drafts: bo
     observations, rolled = _roll_up_zones(observations, hierarchy, measures)
 
     frames = _engine_frames(items, targets, plan_milestones, observations, rolled)
+    frames.plan_indicator_ids = sorted(keys)
     if not revision_notes.empty:
         frames.notes = pd.concat([frames.notes, revision_notes], ignore_index=True)
     return frames
@@ -290,7 +296,9 @@ def _revision_series(
     the same versions are in force, and give each span the targets in force in it.
 
     A revision takes effect from its ``effective_year``: a year ``t`` is judged against, for each target,
-    the latest revision (highest number) effective in or before ``t``, else the original. The spans of a
+    the latest revision (highest number) effective in or before ``t``, else the original. ``revisions``
+    holds only those that can be in force (``plans.selectors.effective_revisions``: no revert, none a
+    revert undid). The spans of a
     series start at its start year and at each effective year of a revision of any of its targets; each
     span becomes a series of its own (a new key, ``start_year``/``end_year`` bounded to the span), so
     the engine still judges every series and year in one vectorised run. Returns the items (each with

@@ -71,7 +71,8 @@ def test_api_revise_and_revert_keep_the_original_beside_the_version_in_force(tar
 
     undo = {"document": "文峰政〔2022〕3号", "reason": "撤销"}
     reverted = client_for("admin").post(f"/api/v1/targets/{target.pk}/revert/", undo, format="json").json()
-    assert reverted["in_force"]["number"] == 2 and reverted["in_force"]["value"] == "680"
+    # The revert undoes version 1: the original is in force again (the revert sets no target of its own).
+    assert reverted["in_force"]["number"] == 0 and reverted["in_force"]["value"] == "680"
     assert [r["reverts"] for r in reverted["revisions"]] == [None, 1]
 
 
