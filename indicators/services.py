@@ -17,12 +17,19 @@ changed one of its parts (``entry.services`` calls :func:`formulas_recompute` on
 
 Every change is recorded in the history with the action ``compute`` and the formula as its text, and
 asks for a progress recompute when the value that counts changed.
+
+Concurrency: two people saving different parts of one park-year at once must both succeed and leave
+the value of both parts. A missing computed row cannot be locked, so each recompute first locks the
+rows of the parks concerned (``SELECT … FOR NO KEY UPDATE``, in id order, which does not block the
+foreign-key checks of inserts), and only then reads the parts and computed rows (without row locks:
+a part may be held by the other writer, who waits for the park). The second writer waits for the
+first to commit, then reads its committed part and the computed row it wrote, and updates that row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +38,7 @@ from django.utils.translation import gettext as _
 from core.outbox import request_recompute
 from indicators.formulas import Bound, Catalogue, FormulaError, bind_all, dependents, evaluate
 from indicators.models import VALUE_DECIMAL_PLACES, VALUE_MAX_DIGITS, Observation
+from parks.models import Park
 
 S = Observation.Status
 Action = Observation.history.model.Action
@@ -41,7 +49,10 @@ def _stored(value: Decimal | None) -> Decimal | None:
     """A computed value as the column holds it (8 places, half-even), or None if it cannot fit."""
     if value is None:
         return None
-    rounded = value.quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
+    try:
+        rounded = value.quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
+    except InvalidOperation:  # more digits than the context holds: far too large for the column
+        return None
     if len(rounded.as_tuple().digits) > VALUE_MAX_DIGITS:
         return None
     return rounded
@@ -85,7 +96,8 @@ def formulas_recompute(
     """Recompute the formula values that depend on the values at ``keys`` (park id, indicator id,
     year), directly or through other formulas. Returns the computed rows written (created, changed or
     removed). A fixed number of queries however many keys: the catalogue (2, none when it has no
-    formula), then the rows involved, locked (1), then the bulk writes."""
+    formula), the parks concerned, locked (1, see the module docstring), the rows involved (1), then
+    the bulk writes."""
     keys = list(keys)
     if not keys:
         return []
@@ -100,8 +112,11 @@ def formulas_recompute(
     needed = set(formula_ids)
     for fid in formula_ids:
         needed.update(bounds[fid].part_indicator_ids)
-    rows = Observation.objects.select_for_update().filter(
-        park_id__in={p for p, _y in pairs}, year__in={y for _p, y in pairs}, indicator_id__in=needed
+    park_ids = sorted({p for p, _y in pairs})
+    # Serialise the recomputes of these parks (a computed row that does not exist yet cannot be locked).
+    list(Park.objects.select_for_update(no_key=True).filter(pk__in=park_ids).order_by("pk").values_list("pk"))
+    rows = Observation.objects.filter(
+        park_id__in=park_ids, year__in={y for _p, y in pairs}, indicator_id__in=needed
     )
     found = {(o.park_id, o.indicator_id, o.year): o for o in rows}
     names = {row["id"]: row["name_zh"] for row in catalogue.indicators.values()}
