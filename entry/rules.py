@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 
 from django.utils.translation import gettext as _
@@ -121,6 +121,7 @@ class Outcome:
     allowed: Decimal  # the tolerance, in the rule's unit
     ok: bool
     keys: frozenset[Key]  # the values it read
+    values: Mapping[Key, Decimal] = field(default_factory=dict, compare=False)  # those values
 
 
 def _quantize(value: Decimal) -> Decimal:
@@ -175,7 +176,15 @@ def evaluate(
         else:
             ok = abs(left - right) <= allowed
     return Outcome(
-        rule, park_id, year, _quantize(left), _quantize(right), _quantize(allowed), ok, frozenset(keys)
+        rule,
+        park_id,
+        year,
+        _quantize(left),
+        _quantize(right),
+        _quantize(allowed),
+        ok,
+        frozenset(keys),
+        {k: values[k] for k in keys},
     )
 
 
@@ -234,6 +243,32 @@ def outcome_message(outcome: Outcome, park_name: str) -> str:
             "unit": rule.unit,
         }
     text += _("（校验规则“%(rule)s”）") % {"rule": rule.name}
+    if rule.message.strip():
+        text += "：" + rule.message.strip()
+    return text
+
+
+def own_value_message(outcome: Outcome, key: Key, park_name: str) -> str:
+    """The refusal or warning of a broken rule for a writer who may not read the unapproved values of
+    the park the rule is judged at (a zone's staff under its park's ``zones(...)`` rule): the rule and
+    the writer's own value at ``key`` (one the rule read) only, never the other side's figures (nor a
+    tolerance worked out from them)."""
+    _park_id, indicator_id, year = key
+    rule = outcome.rule
+    term = next(t for t in rule.terms if t.indicator_id == indicator_id)
+    value = outcome.values[key]
+    text = _(
+        "“%(park)s”%(year)s 年%(label)s为 %(value)s %(unit)s，不符合校验规则“%(rule)s”（%(relation)s）；"
+        "规则涉及的其他数值您无权查看，不予显示"
+    ) % {
+        "park": park_name,
+        "year": year,
+        "label": term.label,
+        "value": decimal_str(_quantize(value * term.factor)),
+        "unit": rule.unit,
+        "rule": rule.name,
+        "relation": rule_label(rule),
+    }
     if rule.message.strip():
         text += "：" + rule.message.strip()
     return text

@@ -46,8 +46,9 @@ from entry.checks import (
 )
 from entry.models import Commentary
 from entry.rule_inputs import current_values, rule_specs
-from entry.rules import evaluate, outcome_message, park_years_touched
+from entry.rules import evaluate, outcome_message, own_value_message, park_years_touched
 from indicators.models import Indicator, Observation
+from indicators.selectors import is_staff_role
 from indicators.services import formulas_recompute
 from parks.models import Park
 from parks.selectors import park_roles, park_tree
@@ -743,6 +744,7 @@ def rule_check(*, batch: _Batch, items: Sequence[RuleItem], park_names: dict[int
     if not specs:
         return result
     rows = {(park.pk, indicator.pk, year): (index, value) for index, park, indicator, year, value in items}
+    names = {park.pk: park.name_zh for _index, park, _indicator, _year, _value in items}
     touched = park_years_touched(specs, list(rows), batch.tree.parent)
     if not touched:
         return result
@@ -759,6 +761,7 @@ def rule_check(*, batch: _Batch, items: Sequence[RuleItem], park_names: dict[int
             values.pop(key, None)
         else:
             values[key] = value
+    staff_of: dict[int, bool] = {}  # owner park → the writer may read its (and its zones') unapproved values
     for rule_id, park_id, year in sorted(touched):
         outcome = evaluate(
             by_id[rule_id], park_id=park_id, year=year, values=values, children=batch.tree.children
@@ -766,15 +769,30 @@ def rule_check(*, batch: _Batch, items: Sequence[RuleItem], park_names: dict[int
         if outcome is None or outcome.ok:
             continue
         hard = outcome.rule.hard
-        item = {
-            "field": "value",
-            "message": outcome_message(outcome, park_names.get(park_id, str(park_id))),
-            "code": "rule_violation" if hard else "rule_warning",
-        }
+        code = "rule_violation" if hard else "rule_warning"
         bucket = result.errors if hard else result.warnings
+        if not staff_of:
+            staff_of.update(_staff_of(batch, owners))
+        full = None
         for key in sorted(outcome.keys & rows.keys()):
-            bucket.setdefault(rows[key][0], []).append(item)
+            if staff_of[park_id]:
+                full = full or outcome_message(outcome, park_names.get(park_id, str(park_id)))
+                message = full
+            else:
+                # A zone's staff judged under its park's rule: the rule and their own value only.
+                message = own_value_message(outcome, key, names.get(key[0]) or park_names.get(key[0], ""))
+            bucket.setdefault(rows[key][0], []).append({"field": "value", "message": message, "code": code})
     return result
+
+
+def _staff_of(batch: _Batch, park_ids: set[int]) -> dict[int, bool]:
+    """Whether the writer may read each park's unapproved values (staff of it, or of a park it is a
+    zone of: ``indicators.selectors.is_staff_role``). A batch without a user (a management command
+    run by an operator with the database at hand) reads everything. At most one query."""
+    if batch.user is None:
+        return dict.fromkeys(park_ids, True)
+    roles = park_roles(batch.user, park_ids, tree=batch.tree)
+    return {pk: is_staff_role(roles[pk]) for pk in park_ids}
 
 
 # --- commentary: 进展说明, 原因分析, 下一步措施 ------------------------------------------------------------

@@ -402,6 +402,73 @@ def test_a_zones_rule_says_nothing_until_every_zone_has_its_value(staff, zone_ru
     assert saved.value == 5000  # three zones have no value yet: nothing to compare
 
 
+@pytest.fixture
+def zone_staff(db):
+    """Staff of one zone (江川片区) only: no role on 玉溪高新区 itself, so none of its drafts to read."""
+    from parks.models import ParkRole
+
+    return user_with_role("jiangchuan-staff", "yuxi-hitech-jiangchuan", ParkRole.Role.ENTRY)
+
+
+def _drafts_of_the_park_and_three_zones(staff) -> None:
+    """The park's value (1000) and three zones' (400, 200, 200) as drafts the zone's staff may not read."""
+    revenue = indicator("main-business-revenue")
+    for code, value in (("yuxi-hitech", 1000), *zip(ZONES, (400, 200, 200), strict=True)):
+        observation_save_draft(
+            user=staff, park=park(code), indicator=revenue, year=2023, value=Decimal(value)
+        )
+
+
+def _zone_message(value: str) -> str:
+    return (
+        f"“{park('yuxi-hitech-jiangchuan').name_zh}”2023 年主营业务收入为 {value} 亿元，"
+        "不符合校验规则“各片区主营业务收入之和与园区一致”（各片区“主营业务收入”合计 ≈ 主营业务收入）；"
+        "规则涉及的其他数值您无权查看，不予显示"
+    )
+
+
+def test_a_zones_staff_is_refused_without_the_parks_or_the_other_zones_figures(staff, zone_staff, zone_rule):
+    _drafts_of_the_park_and_three_zones(staff)
+    jiangchuan, revenue = park("yuxi-hitech-jiangchuan"), indicator("main-business-revenue")
+    with pytest.raises(Invalid) as refused:
+        observation_save_draft(
+            user=zone_staff, park=jiangchuan, indicator=revenue, year=2023, value=Decimal(215)
+        )
+    message = refused.value.errors[0]["message"]
+    assert message == _zone_message("215")
+    for figure in ("1000", "1015", "800", "10 亿元"):  # the park, the zones' sum, the others, the tolerance
+        assert figure not in message
+    assert not Observation.objects.filter(park=jiangchuan, indicator=revenue).exists()
+    # Staff of the park itself read its drafts: they get both sides.
+    with pytest.raises(Invalid) as told:
+        observation_save_draft(user=staff, park=jiangchuan, indicator=revenue, year=2023, value=Decimal(215))
+    assert "合计为 1015 亿元，主营业务收入为 1000 亿元" in told.value.errors[0]["message"]
+    # Within the tolerance the zone's value is saved.
+    saved = observation_save_draft(
+        user=zone_staff, park=jiangchuan, indicator=revenue, year=2023, value=Decimal(205)
+    )
+    assert saved.value == 205
+
+
+def test_a_zones_staff_is_warned_of_a_soft_rule_without_the_other_figures(staff, zone_staff, zone_rule):
+    zone_rule.severity = "soft"
+    zone_rule.save()
+    _drafts_of_the_park_and_three_zones(staff)
+    saved = observation_save_draft(
+        user=zone_staff,
+        park=park("yuxi-hitech-jiangchuan"),
+        indicator=indicator("main-business-revenue"),
+        year=2023,
+        value=Decimal(300),
+    )
+    assert saved.value == 300 and saved.status == S.DRAFT  # a soft rule warns, the draft is saved
+    assert saved.rule_warnings == [_zone_message("300")]
+    with pytest.raises(Invalid) as refused:  # and it needs a note to go to review
+        observation_submit(user=zone_staff, observation=saved, expected_version=saved.version)
+    assert _zone_message("300") in refused.value.errors[0]["message"]
+    assert "1000" not in refused.value.errors[0]["message"]
+
+
 # --- the pure evaluator -------------------------------------------------------------------------------
 
 
