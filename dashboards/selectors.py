@@ -425,13 +425,14 @@ def region_parks(parks: QuerySet[Park], *, province: str, prefecture: str = "") 
 
 def synthetic_keys(
     park_ids: Iterable[int], indicator_ids: Iterable[int], *, tree: parks_selectors.ParkTree | None = None
-) -> set[tuple[int, int, int]]:
-    """(park, indicator, year) of every counted synthetic observation that feeds a result row of one of
-    ``park_ids``: the park's own, and its zones' and their zones' (which roll up into it), listed under the
-    park they feed (two queries: the park tree and one indexed read of the synthetic observations).
+) -> pd.DataFrame:
+    """(park_id, indicator_id, year) of every counted synthetic observation that feeds a result row of one
+    of ``park_ids``: the park's own, and its zones' and their zones' (which roll up into it), listed under
+    the park they feed (two queries: the park tree and one indexed read of the synthetic observations).
 
     The same rule as ``_rests_on_synthetic``, for pages that aggregate many parks' results: marking rows
-    in pandas costs one read instead of six lookups per result row."""
+    in pandas costs one read instead of six lookups per result row; the walk up the tree is done once per
+    park, not per observation."""
     tree = tree or parks_selectors.park_tree()
     park_ids = set(park_ids)
     feeding = tree.descendants_and_self(park_ids, depth=2)
@@ -439,19 +440,28 @@ def synthetic_keys(
     rows = Observation.objects.filter(
         counted, is_synthetic=True, park_id__in=sorted(feeding), indicator_id__in=sorted(set(indicator_ids))
     ).values_list("park_id", "indicator_id", "year")
-    keys = set()
-    for park_id, indicator_id, year in rows:
-        for owner in tree.ancestors_and_self(park_id)[:3]:
-            if owner in park_ids:
-                keys.add((owner, indicator_id, year))
-    return keys
+    found = _frame(rows, ["park_id", "indicator_id", "year"])
+    if found.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in ("park_id", "indicator_id", "year")})
+    owners = pd.DataFrame(
+        [
+            (park, owner)
+            for park in found["park_id"].unique().tolist()
+            for owner in tree.ancestors_and_self(park)[:3]
+            if owner in park_ids
+        ],
+        columns=["park_id", "owner"],
+    )
+    keys = found.merge(owners, on="park_id")[["owner", "indicator_id", "year"]]
+    keys = keys.rename(columns={"owner": "park_id"}).drop_duplicates().astype("int64")
+    return keys.reset_index(drop=True)
 
 
-def _marked(frame: pd.DataFrame, keys: set[tuple[int, int, int]]) -> pd.Series:
+def _marked(frame: pd.DataFrame, keys: pd.DataFrame) -> pd.Series:
     """Rows of ``frame`` (park_id, indicator_id, year, base_year) fed by one of ``keys``."""
-    if not keys or frame.empty:
+    if keys.empty or frame.empty:
         return pd.Series(False, index=frame.index)
-    index = pd.MultiIndex.from_tuples(sorted(keys))
+    index = pd.MultiIndex.from_frame(keys[["park_id", "indicator_id", "year"]])
     own = pd.MultiIndex.from_frame(frame[["park_id", "indicator_id", "year"]].astype("int64")).isin(index)
     base = pd.MultiIndex.from_frame(frame[["park_id", "indicator_id", "base_year"]].astype("int64")).isin(
         index

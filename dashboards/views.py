@@ -779,10 +779,7 @@ def _region(request: HttpRequest, tree, visible: dict[int, tuple[str, str]]) -> 
     current = {p.pk: selectors.current_plan(plans.get(p.pk, []), today=_today()) for p in members}
     plan_ids = [plan.pk for plan in current.values() if plan is not None]
     summary = selectors.status_summary_frame(plan_ids, tree=tree)
-    plan_years = {
-        pid: frames.summary_year(summary, pid, requested=requested_year, today_year=_today().year)
-        for pid in plan_ids
-    }
+    plan_years = frames.summary_years(summary, plan_ids, requested=requested_year, today_year=_today().year)
     per_plan = frames.summary_for_plans(summary, plan_years)
     entries, chart_rows = [], []
     for park in members:
