@@ -291,25 +291,35 @@ def _store(result: pd.DataFrame, *, keys: list[int] | None) -> int:
     # A left merge keeps ``result``'s row order, so the mask below lines up with it.
     current = result.merge(stored, on=KEY_COLUMNS, how="left", suffixes=("", "_stored"))
     differs = (current["fingerprint"] != current["fingerprint_stored"]).fillna(True).astype(bool)
-    to_write = result[differs.to_numpy()]
+    new = current["id"].isna().to_numpy()
+    to_write = result[differs.to_numpy() & ~new]  # stored rows whose figures changed
+    to_add = result[new]  # rows not stored yet (every row of a first fill)
     kept = stored.merge(result[KEY_COLUMNS], on=KEY_COLUMNS, how="left", indicator=True)
     stale_ids = kept.loc[kept["_merge"] == "left_only", "id"].astype("int64").tolist()
     with connection.cursor() as cursor:
         for start in range(0, len(stale_ids), 10_000):
             chunk = stale_ids[start : start + 10_000]
             cursor.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+        if not to_add.empty:
+            # Straight into the table (one COPY on PostgreSQL): no staging copy, no conflict to resolve.
+            # The recompute holds the locks of these parks, so no one else inserts the same keys.
+            _load(
+                cursor,
+                table,
+                to_add.assign(updated_at=connection.ops.adapt_datetimefield_value(timezone.now())),
+                [*RESULT_COLUMNS, "fingerprint", "updated_at"],
+            )
         if not to_write.empty:
             _upsert(cursor, table, to_write)
-    return len(stale_ids) + len(to_write)
+    return len(stale_ids) + len(to_write) + len(to_add)
 
 
 def _upsert(cursor, table: str, rows: pd.DataFrame) -> None:
     columns = [*RESULT_COLUMNS, "fingerprint"]
     column_list = ", ".join(columns)
-    postgres = connection.vendor == "postgresql"
     cursor.execute("DROP TABLE IF EXISTS progress_staging")
     cursor.execute(f"CREATE TEMP TABLE progress_staging AS SELECT {column_list} FROM {table} WHERE 1 = 0")
-    _load_staging(cursor, rows, columns, postgres)
+    _load(cursor, "progress_staging", rows, columns)
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns[len(KEY_COLUMNS) :])
     cursor.execute(
         f"""
@@ -323,10 +333,11 @@ def _upsert(cursor, table: str, rows: pd.DataFrame) -> None:
     cursor.execute("DROP TABLE progress_staging")
 
 
-def _load_staging(cursor, result: pd.DataFrame, columns: list[str], postgres: bool) -> None:
+def _load(cursor, table: str, result: pd.DataFrame, columns: list[str]) -> None:
+    """Insert the ``columns`` of ``result`` into ``table``: one COPY on PostgreSQL, else executemany."""
     if result.empty:
         return
-    if postgres:
+    if connection.vendor == "postgresql":
         # Arrow's CSV writer (C++) formats the frame about 7× faster than DataFrame.to_csv, with the
         # shortest text that reads back as the same double. Every non-null value is quoted and a null is
         # an unquoted empty field, which is what COPY … csv reads as NULL ("" stays an empty text).
@@ -339,13 +350,13 @@ def _load_staging(cursor, result: pd.DataFrame, columns: list[str], postgres: bo
             write_options=pa_csv.WriteOptions(include_header=False, quoting_style="all_valid"),
         )
         buffer = io.BytesIO(sink.getvalue().to_pybytes())
-        copy = f"COPY progress_staging ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+        copy = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
         cursor.copy_expert(copy, buffer)
         return
     frame = result[columns].astype(object).where(result[columns].notna(), None)
     rows = [tuple(_plain(v) for v in row) for row in frame.itertuples(index=False, name=None)]
     placeholders = ", ".join(["%s"] * len(columns))
-    cursor.executemany(f"INSERT INTO progress_staging ({', '.join(columns)}) VALUES ({placeholders})", rows)
+    cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
 
 
 def _plain(value):
