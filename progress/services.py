@@ -72,7 +72,18 @@ def _add_odds(result: pd.DataFrame, inputs: ProgressInputs) -> pd.DataFrame:
         pooled = pooled_volatility(ids.tolist())
         pooled = series.merge(pooled.rename(columns={"key": "plan_indicator_id"}), on="plan_indicator_id")
         pooled = pooled.loc[pooled["key"].isin(wanted), ["key", "parks", "sigma"]]
-        odds = compute_odds(inputs.items, inputs.actuals, result, pooled)
+        # Only the rows that lacked changes of their own are judged again, with the pool (a row's odds
+        # depend on its series' items and actuals, not on the other rows).
+        few = (odds["odds_note"] == NOTE_FEW_CHANGES).to_numpy()
+        again = compute_odds(
+            inputs.items[inputs.items["key"].isin(wanted)],
+            inputs.actuals[inputs.actuals["key"].isin(wanted)],
+            result[few],
+            pooled,
+        )
+        odds = odds.copy()
+        for column in again.columns:  # column by column: each keeps its dtype
+            odds.loc[few, column] = again[column].to_numpy()
     note = result["note"].to_numpy(dtype=object)
     extra = odds["odds_note"].to_numpy(dtype=object)
     has = extra != ""
