@@ -284,6 +284,7 @@ SPECTACULAR_SETTINGS = {
         "ProgressStatusEnum": "progress.models.ProgressResult.Status",
         "NatureEnum": "plans.models.PlanIndicator.Nature",
         "ParkKindEnum": "parks.models.Park.Kind",
+        "ParkLevelEnum": "parks.models.Park.Level",
         "PlanKindEnum": "plans.models.Plan.Kind",
         "TargetKindEnum": "plans.models.Target.Kind",
     },
