@@ -9,7 +9,17 @@ from core.errors import DomainError
 from core.formatting import decimal_str
 from indicators.models import Unit
 
-from .models import LevelTarget, Milestone, Plan, PlanIndicator, PlanMember, Target, TargetRevision
+from .models import (
+    LevelTarget,
+    Milestone,
+    Plan,
+    PlanComposition,
+    PlanIndicator,
+    PlanMember,
+    PlanStatement,
+    Target,
+    TargetRevision,
+)
 from .setup import target_revert, target_revise
 
 
@@ -314,3 +324,26 @@ class TargetRevisionAdmin(admin.ModelAdmin):
         saved = form.apply()
         form.instance = saved
         obj.pk = saved.pk
+
+
+@admin.register(PlanComposition)
+class PlanCompositionAdmin(admin.ModelAdmin):
+    """组成关系 the plan audit checks (plans.audit): parts that add up to their whole, or lie within it."""
+
+    list_display = ("whole", "label", "kind", "source")
+    list_filter = ("kind", "whole__plan")
+    search_fields = ("whole__name_printed", "label", "source")
+    autocomplete_fields = ("whole",)
+    filter_horizontal = ("parts",)
+    list_select_related = ("whole__plan",)
+
+
+@admin.register(PlanStatement)
+class PlanStatementAdmin(admin.ModelAdmin):
+    """规划正文中的数值表述, compared by the plan audit with the plan's table after unit conversion."""
+
+    list_display = ("plan_indicator", "year", "kind", "value", "unit", "source")
+    list_filter = ("kind", "plan_indicator__plan")
+    search_fields = ("plan_indicator__name_printed", "quote", "source")
+    autocomplete_fields = ("plan_indicator",)
+    list_select_related = ("plan_indicator__plan", "unit")

@@ -315,6 +315,10 @@ else:
 # data (core.cache.cached_page_part); 0 computes every request.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 
+# The plan audit (plans.audit): parts may differ from their whole by SUM_TOLERANCE of the whole, and a
+# target may require or state a yearly growth between GROWTH_MIN and GROWTH_MAX (fractions).
+PLAN_AUDIT = {"SUM_TOLERANCE": "0.01", "GROWTH_MIN": "-0.10", "GROWTH_MAX": "0.50"}
+
 # Structured logs: one JSON object per line, with the request id (LOG_FORMAT=text for humans).
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 LOGGING = {

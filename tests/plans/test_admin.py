@@ -48,3 +48,12 @@ def test_observation_search_finds_yuxi_values(admin_client_zh):
     url = reverse("admin:indicators_observation_changelist")
     page = admin_client_zh.get(url, {"q": "gdp-incl-tobacco"}).content.decode()
     assert "522.8" in page and "471.6" in page
+
+
+def test_the_plans_text_statements_and_compositions_are_administrable(admin_client_zh):
+    statements = admin_client_zh.get(reverse("admin:plans_planstatement_changelist"), {"q": "外贸"})
+    assert statements.status_code == 200
+    assert "外贸" in statements.content.decode()
+    compositions = admin_client_zh.get(reverse("admin:plans_plancomposition_changelist"))
+    assert compositions.status_code == 200
+    assert "主营业务收入" in compositions.content.decode()
