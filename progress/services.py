@@ -60,11 +60,12 @@ def progress_compute(inputs: ProgressInputs) -> pd.DataFrame:
 
 
 def _add_odds(result: pd.DataFrame, inputs: ProgressInputs) -> pd.DataFrame:
-    """The odds of every row, their reason appended to the note. The volatility pooled across parks is
-    read (one query over every park's observations, ``progress.odds_inputs``) only for the series that
-    have too few changes of their own, so a recompute whose series all have enough reads nothing."""
+    """The odds of every row, their reason appended to the note. The volatility pooled across parks
+    (``progress.odds_inputs``, stored per indicator) is read only for the series that have too few
+    changes of their own, and only their rows are judged a second time with it."""
     odds = compute_odds(inputs.items, inputs.actuals, result)
-    wanted = np.unique(result["key"].to_numpy()[(odds["odds_note"] == NOTE_FEW_CHANGES).to_numpy()])
+    few = (odds["odds_note"] == NOTE_FEW_CHANGES).to_numpy()
+    wanted = np.unique(result["key"].to_numpy()[few])
     if wanted.size:
         # The pool is per plan indicator; a plan indicator judged as several series shares it.
         series = inputs.items[["key", "plan_indicator_id"]]
@@ -72,9 +73,7 @@ def _add_odds(result: pd.DataFrame, inputs: ProgressInputs) -> pd.DataFrame:
         pooled = pooled_volatility(ids.tolist())
         pooled = series.merge(pooled.rename(columns={"key": "plan_indicator_id"}), on="plan_indicator_id")
         pooled = pooled.loc[pooled["key"].isin(wanted), ["key", "parks", "sigma"]]
-        # Only the rows that lacked changes of their own are judged again, with the pool (a row's odds
-        # depend on its series' items and actuals, not on the other rows).
-        few = (odds["odds_note"] == NOTE_FEW_CHANGES).to_numpy()
+        # A row's odds depend on its series' items and actuals, not on the other rows.
         again = compute_odds(
             inputs.items[inputs.items["key"].isin(wanted)],
             inputs.actuals[inputs.actuals["key"].isin(wanted)],
@@ -84,14 +83,18 @@ def _add_odds(result: pd.DataFrame, inputs: ProgressInputs) -> pd.DataFrame:
         odds = odds.copy()
         for column in again.columns:  # column by column: each keeps its dtype
             odds.loc[few, column] = again[column].to_numpy()
-    note = result["note"].to_numpy(dtype=object)
     extra = odds["odds_note"].to_numpy(dtype=object)
     has = extra != ""
-    joined = np.where(note[has] != "", note[has] + "; " + extra[has], extra[has])
-    note = note.copy()
-    note[has] = joined
+    note = result["note"].to_numpy(dtype=object).copy()
+    note[has] = _appended(note[has], extra[has])
     note = pd.Series(note, index=result.index, dtype=result["note"].dtype)
     return result.assign(note=note, **{c: odds[c].to_numpy() for c in ODDS_COLUMNS})
+
+
+def _appended(own: np.ndarray, added: np.ndarray) -> np.ndarray:
+    """Each note with a further one appended ("own; added", or just "added" where there was none)."""
+    own, added = np.asarray(own, dtype=object), np.asarray(added, dtype=object)
+    return np.where(own != "", own + "; " + added, added)
 
 
 def _add_selector_notes(result: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
@@ -117,8 +120,7 @@ def _add_selector_notes(result: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFra
         return result
     result = result.copy()
     added = extra.reindex(index[found]).to_numpy()
-    own = result.loc[found, "note"].to_numpy()
-    result.loc[found, "note"] = [f"{a}; {b}" if a else b for a, b in zip(own, added, strict=True)]
+    result.loc[found, "note"] = _appended(result.loc[found, "note"].to_numpy(), added)
     return result
 
 
@@ -241,16 +243,16 @@ def progress_recompute_all(*, force: bool = False, queue=None) -> int:
     if not force and signature is not None and stamp is not None and stamp.signature == signature:
         logger.info("full recompute skipped: no input changed since %s", stamp.computed_at)
         return 0
-    pooled_refresh()  # the pooled volatility, fresh, before any partition reads it
-    partitions = progress_partitions()
     if queue is None:
-        done = sum(progress_recompute(park_ids=ids) for ids in partitions)
+        done = progress_recompute()  # every partition, here and now
         if signature is not None:
             RecomputeStamp.objects.update_or_create(
                 name=FULL_RUN,
                 defaults={"signature": signature, "computed_at": timezone.now(), "pending_signature": ""},
             )
         return done
+    pooled_refresh()  # the pooled volatility, fresh, before any partition reads it
+    partitions = progress_partitions()
     if signature is not None:
         RecomputeStamp.objects.update_or_create(
             name=FULL_RUN,
