@@ -221,29 +221,18 @@ def national(args) -> int:
     static = tempfile.TemporaryDirectory(prefix="parktrack-bench-static-")
     try:
         for index, n_parks in enumerate(scales):
-            if index:
-                from django.contrib.contenttypes.models import ContentType
-                from django.db import connections
-
-                connections.close_all()
-                ContentType.objects.clear_cache()
-            bench.create_bench_database(admin_kwargs, args.bench_db)
-            if not index:
-                bench.setup_django(bench_url)
-                from django.conf import settings
-                from django.core.management import call_command
-
-                settings.STATIC_ROOT = Path(static.name)  # DEBUG is off: hashed, compressed files
-                call_command("collectstatic", interactive=False, verbosity=0)
+            start = time.perf_counter()
+            bench.fresh_database(admin_kwargs, args.bench_db, bench_url, first=index == 0)
+            from django.conf import settings
             from django.contrib.auth import get_user_model
             from django.core.management import call_command
 
             from parks.models import Park, RegionScope
             from progress.services import progress_recompute
 
-            start = time.perf_counter()
-            call_command("migrate", verbosity=0, interactive=False)
-            call_command("seed", stdout=open(os.devnull, "w"))  # noqa: SIM115
+            if index == 0:
+                settings.STATIC_ROOT = Path(static.name)  # DEBUG is off: hashed, compressed files
+                call_command("collectstatic", interactive=False, verbosity=0)
             bench.generate(n_parks)
             rows = progress_recompute()
             park = Park.objects.filter(is_synthetic=True, zones__isnull=False).order_by("code").first()

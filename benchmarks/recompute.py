@@ -989,10 +989,9 @@ def counts() -> dict[str, int]:
     }
 
 
-def run_scale(args, n_parks: int, admin_kwargs: dict, bench_url: str, first: bool) -> dict:
-    """Create the benchmark database, generate ``n_parks`` parks, measure (and check). Returns figures."""
-    import numpy as np
-    import pandas as pd
+def fresh_database(admin_kwargs: dict, bench_db: str, bench_url: str, *, first: bool) -> float:
+    """A new benchmark database for the next scale, migrated and seeded (Django is set up on the first
+    one; later ones replace it under the same name). Returns the seconds migrate + seed took."""
     from django.core.management import call_command
     from django.db import connections
 
@@ -1001,16 +1000,25 @@ def run_scale(args, n_parks: int, admin_kwargs: dict, bench_url: str, first: boo
 
         connections.close_all()
         ContentType.objects.clear_cache()  # ids of the previous scale's database
-    create_bench_database(admin_kwargs, args.bench_db)
+    create_bench_database(admin_kwargs, bench_db)
     if first:
         setup_django(bench_url)
-    url = os.environ["DATABASE_URL"]
-    print(f"=== {n_parks:,} parks ===")
-    print(f"benchmark database: {args.bench_db} on {urlsplit(url).hostname}:{urlsplit(url).port or 5432}")
     start = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
     call_command("seed", stdout=io.StringIO())
-    print(f"migrate + seed: {time.perf_counter() - start:.1f} s")
+    return time.perf_counter() - start
+
+
+def run_scale(args, n_parks: int, admin_kwargs: dict, bench_url: str, first: bool) -> dict:
+    """Create the benchmark database, generate ``n_parks`` parks, measure (and check). Returns figures."""
+    import numpy as np
+    import pandas as pd
+
+    seconds = fresh_database(admin_kwargs, args.bench_db, bench_url, first=first)
+    url = os.environ["DATABASE_URL"]
+    print(f"=== {n_parks:,} parks ===")
+    print(f"benchmark database: {args.bench_db} on {urlsplit(url).hostname}:{urlsplit(url).port or 5432}")
+    print(f"migrate + seed: {seconds:.1f} s")
 
     start = time.perf_counter()
     timings = generate(n_parks)
