@@ -15,7 +15,7 @@ import pandas as pd
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
 from indicators.models import Indicator, Observation
-from indicators.selectors import approvals, approved_records
+from indicators.selectors import IN_FORCE, approvals, approved_records
 from parks import selectors as parks_selectors
 from parks.models import Park
 from plans.models import LevelTarget, Plan, PlanIndicator, Target, TargetRevision
@@ -128,8 +128,7 @@ def _rests_on_synthetic(
     (park, indicator, year) index (zones through the parks' parent index). One EXISTS with ORs inside
     made PostgreSQL scan every observation of the indicator in the country for every result row (issue 16).
     """
-    counted = Q(status=Observation.Status.APPROVED) | Q(previous_approved_value__isnull=False)
-    feeds = Observation.objects.filter(counted, is_synthetic=True, indicator_id=OuterRef(indicator_ref))
+    feeds = Observation.objects.filter(IN_FORCE, is_synthetic=True, indicator_id=OuterRef(indicator_ref))
     terms = Q()
     for park in ("park_id", "park__parent_id", "park__parent__parent_id"):
         for year in (year_ref, base_year_ref):
@@ -275,7 +274,7 @@ def counted_observations(*, park_id: int, indicator_id: int) -> list[Observation
     an observation: not its note, its status, its reasons or who entered it."""
     observations = list(
         Observation.objects.filter(park_id=park_id, indicator_id=indicator_id)
-        .filter(Q(status=Observation.Status.APPROVED) | Q(previous_approved_value__isnull=False))
+        .filter(IN_FORCE)
         .select_related("indicator__unit")
         .order_by("year")
     )
@@ -436,9 +435,8 @@ def synthetic_keys(
     tree = tree or parks_selectors.park_tree()
     park_ids = set(park_ids)
     feeding = tree.descendants_and_self(park_ids, depth=2)
-    counted = Q(status=Observation.Status.APPROVED) | Q(previous_approved_value__isnull=False)
     rows = Observation.objects.filter(
-        counted, is_synthetic=True, park_id__in=sorted(feeding), indicator_id__in=sorted(set(indicator_ids))
+        IN_FORCE, is_synthetic=True, park_id__in=sorted(feeding), indicator_id__in=sorted(set(indicator_ids))
     ).values_list("park_id", "indicator_id", "year")
     found = _frame(rows, ["park_id", "indicator_id", "year"])
     if found.empty:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db.models import Max, Q
+from django.db.models import Max
 
 from core.commentary import FIELDS
 from entry.models import Commentary
 from indicators.models import Observation
+from indicators.selectors import IN_FORCE
 
 
 def _filled(record) -> dict[str, str]:
@@ -31,7 +32,7 @@ def report_commentary(
     # When each value's approved value in force was last approved: the newest history record in which
     # the value was approved (a review, an import or the seed), for values approved or under revision.
     in_force = Observation.objects.filter(park_id=park_id, indicator_id__in=indicator_ids, year=year).filter(
-        Q(status=Observation.Status.APPROVED) | Q(previous_approved_value__isnull=False)
+        IN_FORCE
     )
     approved_at = dict(
         Observation.history.filter(id__in=in_force.values("pk"), status=Observation.Status.APPROVED)

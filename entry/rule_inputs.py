@@ -20,11 +20,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import yaml
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from entry.rules import ParsedTerm, RuleSpec, RuleSyntaxError, Term, parse_side
 from indicators.models import Indicator, Observation
+from indicators.selectors import IN_FORCE, value_in_force
 from indicators.units import factor_between
 
 logger = logging.getLogger(__name__)
@@ -159,10 +159,10 @@ def counted_values(*, indicator_ids: Iterable[int]) -> dict[tuple[int, int, int]
     indicator_ids = set(indicator_ids)
     if not indicator_ids:
         return {}
-    rows = Observation.objects.filter(
-        Q(status=S.APPROVED) | Q(previous_approved_value__isnull=False), indicator_id__in=indicator_ids
-    ).values_list("park_id", "indicator_id", "year", "value", "previous_approved_value")
-    return {(p, i, y): (previous if previous is not None else value) for p, i, y, value, previous in rows}
+    rows = Observation.objects.filter(IN_FORCE, indicator_id__in=indicator_ids).values_list(
+        "park_id", "indicator_id", "year", "status", "value", "previous_approved_value"
+    )
+    return {(p, i, y): value_in_force(status, value, prev) for p, i, y, status, value, prev in rows}
 
 
 # --- the seed -------------------------------------------------------------------------------------------

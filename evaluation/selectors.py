@@ -11,6 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from evaluation.models import EvaluationResult, Scheme, SchemeAdjustment, SchemeItem
 from evaluation.services import Definition, ParkInput, definition_from_dict
 from indicators.models import Indicator, Observation
+from indicators.selectors import IN_FORCE, value_in_force
 from parks.models import Park, RegionScope
 from parks.selectors import is_admin, visible_park_ids
 from progress.models import ProgressResult
@@ -140,13 +141,13 @@ def evaluation_inputs(
     synthetic: set[int] = {p.pk for p in parks if p.is_synthetic}
     rows = (
         Observation.objects.filter(park_id__in=ids, year=year, indicator__code__in=codes)
-        .filter(Q(status=Observation.Status.APPROVED) | Q(previous_approved_value__isnull=False))
+        .filter(IN_FORCE)
         .values_list(
             "park_id", "indicator__code", "status", "value", "previous_approved_value", "is_synthetic"
         )
     )
     for park_id, code, status, value, previous, is_synthetic in rows:
-        values[park_id][code] = value if status == Observation.Status.APPROVED else previous
+        values[park_id][code] = value_in_force(status, value, previous)
         if is_synthetic:
             synthetic.add(park_id)
     targets: dict[int, dict[str, Decimal]] = defaultdict(dict)

@@ -54,10 +54,21 @@ def staff_park_ids(user, *, tree: ParkTree | None = None) -> set[int] | None:
     return (tree if tree is not None else park_tree()).descendants_and_self(held)
 
 
+# The observations that have an approved value in force (``counted_value`` is not None): approved ones,
+# and those under revision (or returned from one), whose previously approved value keeps counting.
+IN_FORCE = Q(status=S.APPROVED) | Q(previous_approved_value__isnull=False)
+
+
 def counted_value(obs: Observation) -> Decimal | None:
     """The approved value in force: the value once approved; during a revision (or a returned
     revision), the previously approved value; None when the value was never approved."""
-    return obs.value if obs.status == S.APPROVED else obs.previous_approved_value
+    return value_in_force(obs.status, obs.value, obs.previous_approved_value)
+
+
+def value_in_force(status: str, value: Decimal | None, previous: Decimal | None) -> Decimal | None:
+    """``counted_value`` from an observation's status, value and previously approved value (for reads
+    that fetch those columns only)."""
+    return value if status == S.APPROVED else previous
 
 
 def public_observation(obs: Observation) -> Observation | None:
@@ -163,7 +174,7 @@ def for_reader(queryset: QuerySet, staff_ids: set[int] | None) -> QuerySet:
         ),
     )
     staff = Q(park_id__in=sorted(staff_ids))
-    queryset = queryset.filter(staff | Q(status=S.APPROVED) | Q(previous_approved_value__isnull=False))
+    queryset = queryset.filter(staff | IN_FORCE)
     return queryset.annotate(
         shown_status=Case(When(staff, then=F("status")), default=Value(S.APPROVED.value)),
         shown_updated=Case(When(staff, then=F("updated_at")), default=F("approved_on")),

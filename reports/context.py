@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from core import commentary as commentary_source
 from indicators.models import Observation
-from indicators.selectors import staff_on
+from indicators.selectors import IN_FORCE, staff_on
 from parks.models import Park
 from parks.selectors import park_tree
 from plans.models import Plan, PlanIndicator
@@ -286,8 +286,9 @@ def park_report(
         ).values_list("indicator_id", "year", "status"):
             unapproved[status] = unapproved.get(status, 0) + 1
             unapproved_names.append(f"{names[indicator_id]}（{obs_year}年）")
-    counted = Q(status=Observation.Status.APPROVED) | Q(previous_approved_value__isnull=False)
-    synthetic = plan.is_synthetic or park.is_synthetic or in_scope.filter(counted, is_synthetic=True).exists()
+    synthetic = (
+        plan.is_synthetic or park.is_synthetic or in_scope.filter(IN_FORCE, is_synthetic=True).exists()
+    )
     as_of = ProgressResult.objects.filter(plan=plan, park=park, year__lte=year).aggregate(Max("updated_at"))
 
     footnotes = footnote_source.disagreements(plan=plan, rows=rows, year=year)
