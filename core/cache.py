@@ -208,20 +208,20 @@ PAGE_NAMESPACES = ("progress", PAGES)
 # This process's copies of page parts: larger than API entries (a park overview's tables and figures
 # are about 100–200 kB pickled), so fewer of them.
 _pages_local = LocMemCache(
-    "parktrack-pages-local", {"TIMEOUT": CACHE_SECONDS, "OPTIONS": {"MAX_ENTRIES": 100}}
+    "parktrack-pages-local", {"TIMEOUT": CACHE_SECONDS, "OPTIONS": {"MAX_ENTRIES": 400}}
 )
 
 
-def page_key(request, *, page: str, parts) -> str | None:
+def page_key(request, *, page: str, parts, by_query: bool = True) -> str | None:
     """The key of a page part: the generations of "progress" and "pages", ``page``, ``parts`` (the park,
-    the plan, a digest of what the viewer may see …), the query string and the language. None when
-    nothing is to be cached (``PAGE_CACHE_SECONDS = 0``, as in the test settings, or no cache)."""
+    the plan, a digest of what the viewer may see …), the query string (unless ``by_query`` is False:
+    a part that does not depend on it) and the language. None when nothing is to be cached
+    (``PAGE_CACHE_SECONDS = 0``, as in the test settings, or no cache)."""
     tokens = request_generations(request, PAGE_NAMESPACES) if page_cache_seconds() else None
     if tokens is None:
         return None
-    fingerprint = repr(
-        (page, tuple(parts), sorted(request.GET.lists()), translation.get_language() or "", tokens)
-    )
+    query = sorted(request.GET.lists()) if by_query else None
+    fingerprint = repr((page, tuple(parts), query, translation.get_language() or "", tokens))
     return f"page:{hashlib.sha256(fingerprint.encode()).hexdigest()}"
 
 
@@ -244,11 +244,11 @@ def page_set(key: str, value) -> None:
     entry_set(key, value, page_cache_seconds(), local=_pages_local)
 
 
-def cached_page_part(request, *, page: str, parts, build):
-    """``build()``'s value (a page's computed context: frames, tables, figure JSON), kept under
-    ``page_key``. The value must depend on nothing else: the caller checks who may see the page before,
-    on every request. Computed on every request when ``page_key`` is None."""
-    key = page_key(request, page=page, parts=parts)
+def cached_page_part(request, *, page: str, parts, build, by_query: bool = True):
+    """``build()``'s value (a page's computed context: frames, tables, figure JSON; the park tree), kept
+    under ``page_key``. The value must depend on nothing else: the caller checks who may see the page
+    before, on every request. Computed on every request when ``page_key`` is None."""
+    key = page_key(request, page=page, parts=parts, by_query=by_query)
     found = page_get(key) if key else None
     if found is None:
         found = build()

@@ -31,13 +31,20 @@ class ParkNotVisible(Exception):
 # --- who may see what -------------------------------------------------------------------------------
 
 
-def park_for_user(user, code: str) -> Park:
+def park_lookup(code: str) -> tuple[Park | None, parks_selectors.ParkTree | None]:
+    """The park ``code`` and a tree that holds it and the parks above it, or (None, None): one query (the
+    park joined with its parents), one more for a zone deeper than the join reaches (the whole tree).
+    Says nothing about who may read it: ``park_for_user`` does."""
+    return parks_selectors.park_with_tree(code=code)
+
+
+def park_for_user(user, code: str, *, found: tuple | None = None) -> Park:
     """The park ``code`` if the user may read its plans and progress, else ParkNotVisible.
 
-    The rule of ``parks.selectors`` (``can_read`` with ``public=True``): one query (the park joined with
-    its parents) for a public park, two for a signed-in user on a park that is not public (their roles
-    and region scopes), one more for a zone deeper than the join reaches (the whole tree)."""
-    park, tree = parks_selectors.park_with_tree(code=code)
+    The rule of ``parks.selectors`` (``can_read`` with ``public=True``) on ``found`` (what
+    ``park_lookup(code)`` answers; looked up when not given), with one more query for a signed-in user on
+    a park that is not public (their roles and region scopes, cached per user: ``user_grants``)."""
+    park, tree = found if found is not None else park_lookup(code)
     if park is None or not parks_selectors.can_read(user, park, public=True, tree=tree):
         raise ParkNotVisible(code)
     return park

@@ -98,6 +98,28 @@ def _cached(request: HttpRequest, page: str, parts: list, build) -> dict:
     return context
 
 
+def _park_tree(request: HttpRequest):
+    """The whole park tree, kept like the pages' parts (a park saved or deleted starts a new generation:
+    ``dashboards.apps``), so that working out who may see what costs no query but the viewer's grants."""
+    return cached_page_part(request, page="park-tree", parts=[], build=selectors.park_tree, by_query=False)
+
+
+def _readable_park(request: HttpRequest, code: str) -> Park | None:
+    """The park ``code`` if the viewer may read it, else None. Its lookup is kept like the pages' parts;
+    who may read it is decided on every request."""
+    found = cached_page_part(
+        request, page="park-lookup", parts=[code], build=lambda: selectors.park_lookup(code), by_query=False
+    )
+    try:
+        return selectors.park_for_user(request.user, code, found=found)
+    except selectors.ParkNotVisible:
+        return None
+
+
+def _visible(request: HttpRequest) -> dict[int, tuple[str, str]]:
+    return selectors.visible_park_regions(request.user, tree=_park_tree(request))
+
+
 def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     context.setdefault("charts", [])
     context["plotly_js"] = PLOTLY_JS
@@ -190,7 +212,7 @@ def _gap_unit(unit: str, unit_label: str) -> str:
 
 def index(request: HttpRequest) -> HttpResponse:
     """Every park the user may read, grouped by province and prefecture, with links into each view."""
-    visible = selectors.visible_park_regions(request.user)
+    visible = _visible(request)
     context = _cached(request, "index", [visibility_digest(visible)], lambda: _index(request, visible))
     return _render(request, "dashboards/index.html", context)
 
@@ -219,7 +241,9 @@ def _index(request: HttpRequest, visible: dict[int, tuple[str, str]]) -> dict:
 
 def _plan_context(request: HttpRequest, park: Park):
     """The park's plans and the one asked for (?plan=<code>) or the current one. Unknown plan → 404."""
-    plans = selectors.park_plans(park)
+    plans = cached_page_part(
+        request, page="park-plans", parts=[park.pk], build=lambda: selectors.park_plans(park), by_query=False
+    )
     code = request.GET.get("plan", "")
     if code:
         plan = next((p for p in plans if p.code == code), None)
@@ -232,9 +256,8 @@ def _plan_context(request: HttpRequest, park: Park):
 
 def _park_plan_page(request: HttpRequest, code: str):
     """The park (or a refusal), its chosen plan and the context every per-plan park page starts from."""
-    try:
-        park = selectors.park_for_user(request.user, code)
-    except selectors.ParkNotVisible:
+    park = _readable_park(request, code)
+    if park is None:
         return _denied(request)
     plans, plan = _plan_context(request, park)
     context = {
@@ -497,9 +520,8 @@ def _compared_figure(measure: str, compared, unit: str) -> list[tuple[str, str]]
 
 
 def indicator_detail(request: HttpRequest, code: str, plan_code: str, order: int) -> HttpResponse:
-    try:
-        park = selectors.park_for_user(request.user, code)
-    except selectors.ParkNotVisible:
+    park = _readable_park(request, code)
+    if park is None:
         return _denied(request)
     jump = _int(request, "jump")
     if jump is not None and jump != order:
@@ -643,7 +665,7 @@ def _indicator(request: HttpRequest, park: Park, plan_code: str, order: int) -> 
 
 
 def compare(request: HttpRequest) -> HttpResponse:
-    visible = selectors.visible_park_regions(request.user)
+    visible = _visible(request)
     context = _cached(request, "compare", [visibility_digest(visible)], lambda: _compare(request, visible))
     return _render(request, "dashboards/compare.html", context)
 
@@ -746,7 +768,7 @@ def _compare(request: HttpRequest, visible: dict[int, tuple[str, str]]) -> dict:
 
 
 def region(request: HttpRequest) -> HttpResponse:
-    tree = selectors.park_tree()
+    tree = _park_tree(request)
     visible = selectors.visible_park_regions(request.user, tree=tree)
     context = _cached(
         request, "region", [visibility_digest(visible)], lambda: _region(request, tree, visible)

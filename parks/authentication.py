@@ -21,11 +21,9 @@ scope changes (a new generation of the token cache: ``forget_all_tokens``); sign
 
 import binascii
 import logging
-import uuid
 
-from django.conf import settings
+from django.contrib.auth import backends as auth_backends
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
@@ -35,50 +33,32 @@ from knox.settings import knox_settings
 from knox.signals import token_expired
 from rest_framework import exceptions
 
-logger = logging.getLogger(__name__)
+from parks.grants_cache import (
+    GENERATION_KEY,
+    cache_seconds,
+    cached_for_user,
+    forget_all_grants,
+    generation,
+    now_and_on_commit,
+    safely,
+)
 
-GENERATION_KEY = "auth:token:generation"
+logger = logging.getLogger(__name__)
 
 
 def _token_key(digest: str) -> str:
     return f"auth:token:{digest}"
 
 
-def _cache_seconds() -> int:
-    return int(getattr(settings, "API_TOKEN_CACHE_SECONDS", 60))
-
-
-def _safely(action, what: str) -> None:
-    try:
-        action()
-    except Exception:  # the cache is an optimisation; entries also expire on their own
-        logger.warning("could not %s in the token cache", what, exc_info=True)
-
-
-def _now_and_on_commit(action, what: str) -> None:
-    """Now (this transaction's next request sees it) and after commit (so an entry that another process
-    cached from the old rows meanwhile is dropped too)."""
-    _safely(action, what)
-    transaction.on_commit(lambda: _safely(action, what), robust=True)
-
-
 def forget_token(digest: str) -> None:
     """Drop the cached lookup of one token (saved, deleted or revoked)."""
-    _now_and_on_commit(lambda: cache.delete(_token_key(digest)), "drop a token")
+    now_and_on_commit(lambda: cache.delete(_token_key(digest)), "drop a token")
 
 
 def forget_all_tokens() -> None:
     """Drop every cached lookup (a user, a group, a permission, a role or a region scope changed): a new
-    generation, so each token is read from the database again on its next request."""
-    _now_and_on_commit(lambda: cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None), "start anew")
-
-
-def _generation(found: dict) -> str:
-    generation = found.get(GENERATION_KEY)
-    if generation is None:  # first use, or evicted: a new one, so no older entry can match
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-        generation = cache.get(GENERATION_KEY)
-    return generation
+    generation, so each token, permission set and grant is read from the database again."""
+    forget_all_grants()
 
 
 class TokenAuthentication(KnoxTokenAuthentication):
@@ -87,17 +67,17 @@ class TokenAuthentication(KnoxTokenAuthentication):
             digest = hash_token(token.decode("utf-8"))
         except (UnicodeDecodeError, TypeError, binascii.Error):
             raise exceptions.AuthenticationFailed() from None
-        seconds = 0 if knox_settings.AUTO_REFRESH else _cache_seconds()  # a refreshed row changes
-        key, generation, found = _token_key(digest), None, {}
+        seconds = 0 if knox_settings.AUTO_REFRESH else cache_seconds()  # a refreshed row changes
+        key, current, found = _token_key(digest), None, {}
         if seconds:
             try:
                 found = cache.get_many([key, GENERATION_KEY])
-                generation = _generation(found)
+                current = generation(found)
             except Exception:
                 logger.warning("the token cache is unavailable", exc_info=True)
                 seconds = 0
         entry = found.get(key)
-        if entry is not None and entry[0] == generation:
+        if entry is not None and entry[0] == current:
             _generation_seen, user, auth_token = entry
             if auth_token.expiry > timezone.now() and user.is_active:
                 auth_token.user = user
@@ -106,7 +86,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
         if seconds:
             left = int((auth_token.expiry - timezone.now()).total_seconds())
             if left > 0:
-                _safely(lambda: cache.set(key, (generation, user, auth_token), min(seconds, left)), "keep")
+                safely(lambda: cache.set(key, (current, user, auth_token), min(seconds, left)), "keep")
         return user, auth_token
 
     def _cleanup_token(self, auth_token) -> bool:
@@ -127,3 +107,21 @@ class TokenScheme(OpenApiAuthenticationExtension):
         return build_bearer_security_scheme_object(
             header_name="Authorization", token_prefix=self.target.authenticate_header(None)
         )
+
+
+class ModelBackend(auth_backends.ModelBackend):
+    """Django's permission backend, with each user's permissions cached (``parks.grants_cache``): the
+    navigation asks for a permission on every page, which cost two queries a request."""
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if (
+            obj is not None
+            or not user_obj.is_active
+            or user_obj.is_anonymous
+            or hasattr(user_obj, "_perm_cache")
+        ):
+            return super().get_all_permissions(user_obj, obj)
+        user_obj._perm_cache = cached_for_user(
+            "perms", user_obj.pk, lambda: super(ModelBackend, self).get_all_permissions(user_obj)
+        )
+        return user_obj._perm_cache

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import CharField, IntegerField, Value
 
+from parks.grants_cache import cached_for_user
 from parks.models import Park, ParkRole, RegionScope
 
 ALL_ROLES = frozenset({ParkRole.Role.ENTRY.value, ParkRole.Role.REVIEWER.value, ParkRole.Role.VIEWER.value})
@@ -142,10 +143,15 @@ class Grants:
 
 def user_grants(user) -> Grants:
     """The user's roles and region scopes, in one query (none for anonymous users and administrators,
-    who need neither)."""
-    grants = Grants()
+    who need neither), cached per user until a user, role or region scope changes
+    (``parks.grants_cache``)."""
     if not _signed_in(user) or is_admin(user):
-        return grants
+        return Grants()
+    return cached_for_user("grants", user.pk, lambda: _user_grants(user))
+
+
+def _user_grants(user) -> Grants:
+    grants = Grants()
     text = CharField()
     roles = ParkRole.objects.filter(user=user).values_list(
         "park_id", "role", Value("", output_field=text), Value("", output_field=text)

@@ -124,9 +124,10 @@ USE_TZ = True
 
 # Security: login lockout after repeated failures, sessions that expire, a CSP that allows only our
 # own origin (possible because nothing comes from a CDN).
+# Django's ModelBackend with each user's permissions cached (parks.authentication).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "parks.authentication.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hour
@@ -301,6 +302,10 @@ if REDIS_URL:
             "TIMEOUT": 300,
         }
     }
+    # Sessions are read from the shared cache (written through to the database): a signed-in page costs
+    # no session query. Only with a shared cache: a process's own memory would keep a session that was
+    # ended in another process.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {

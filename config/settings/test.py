@@ -20,6 +20,6 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Tests log in with the test client, which does not pass the request that django-axes needs; the
 # lockout itself is tested with the axes backend switched on (tests/test_security.py).
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["parks.authentication.ModelBackend"]
 AXES_ENABLED = False
 SILENCED_SYSTEM_CHECKS = ["axes.W003"]  # the axes backend is off on purpose in tests (see above)

@@ -14,6 +14,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -225,3 +226,32 @@ def test_granting_or_removing_a_role_or_a_region_scope_shows_at_once(wenfeng_row
     RegionScope.objects.filter(user=users["official"]).delete()
     assert official.get(WENFENG).status_code == 404
     assert "文峰" not in shown(official.get("/dashboards/regions/?province=河南省"))
+
+
+def test_a_park_made_public_or_private_shows_at_once(wenfeng_row, users):
+    """The park's lookup and the park tree are cached like the pages (issue 15); a park saved starts anew."""
+    anonymous, nobody = Client(), signed_in(users["nobody"])
+    assert anonymous.get(WENFENG).status_code == 302
+    assert "文峰" not in shown(anonymous.get("/dashboards/"))
+    park = wenfeng_row.plan.park
+    park.is_public = True
+    park.save()
+    assert "文峰地区生产总值" in shown(anonymous.get(WENFENG))
+    assert "文峰地区生产总值" in shown(nobody.get(wenfeng_row_url(wenfeng_row)))
+    assert "文峰" in shown(anonymous.get("/dashboards/"))
+    park.is_public = False
+    park.save()
+    assert anonymous.get(WENFENG).status_code == 302
+    assert nobody.get(wenfeng_row_url(wenfeng_row)).status_code == 404
+    assert "文峰" not in shown(anonymous.get("/dashboards/"))
+
+
+def test_a_signed_in_page_runs_one_query_once_cached(yuxi, users):
+    """From the caches a park page costs the user's row only: its session is in the cache with Redis, its
+    permissions and grants (parks.grants_cache), the park, its plans and the page parts (core.cache)."""
+    client = signed_in(users["official"])
+    shown(client.get(OVERVIEW))
+    response, queries = fetch(client, OVERVIEW)
+    assert "红塔片区" in shown(response)
+    session_queries = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
+    assert queries == 1 + session_queries

@@ -216,16 +216,35 @@ def test_roles_and_region_scopes_add_up_in_one_query(tree3, django_user_model, d
 def test_visibility_reads_in_a_fixed_number_of_queries(tree3, django_user_model, django_assert_num_queries):
     user = _user(django_user_model, "viewer", (tree3["root"], VIEWER))
     RegionScope.objects.create(user=user, province="另一省")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(2):  # the tree, the user's roles and scopes
         before = visible_park_ids(user, public=True)
     for n in range(20):
         _park(f"t-deep-{n}", Park.objects.get(code=f"t-deep-{n - 1}") if n else tree3["sub"])
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):  # the tree; the grants are cached (parks.grants_cache)
         after = visible_park_ids(user, public=True)
     assert after - before == set(Park.objects.filter(code__startswith="t-deep-").values_list("pk", flat=True))
     deepest = Park.objects.get(code="t-deep-19")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         assert can_read(user, deepest, public=False)
+
+
+def test_cached_grants_change_at_once_with_a_role_or_a_scope(
+    tree3, django_user_model, django_assert_num_queries
+):
+    """The roles and scopes are read once and then cached per user, until one of them changes."""
+    user = _user(django_user_model, "viewer")
+    tree = park_tree()
+    assert not can_read(user, tree3["sub"], public=False, tree=tree)
+    with django_assert_num_queries(0):
+        assert not can_read(user, tree3["sub"], public=False, tree=tree)
+    role = ParkRole.objects.create(user=user, park=tree3["root"], role=VIEWER)
+    assert can_read(user, tree3["sub"], public=False, tree=tree)
+    role.delete()
+    assert not can_read(user, tree3["sub"], public=False, tree=tree)
+    scope = RegionScope.objects.create(user=user, province=tree3["sub"].province)
+    assert can_read(user, tree3["sub"], public=False, tree=tree)
+    scope.delete()
+    assert not can_read(user, tree3["sub"], public=False, tree=tree)
 
 
 def test_the_querysets_of_parks_permissions_follow_the_rule(tree3, django_user_model):

@@ -137,3 +137,32 @@ def test_a_sign_in_elsewhere_keeps_the_cached_lookups(viewer_token, users):
     viewer.last_login = timezone.now()
     viewer.save(update_fields=["last_login"])
     assert get(client) == (200, False)
+
+
+def test_a_users_permissions_are_cached_until_they_or_their_group_change(users, django_assert_num_queries):
+    """The navigation asks for a permission on every page; the permissions are read once, then cached
+    (parks.authentication.ModelBackend) until the user, a group or its permissions change."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+    from django.test import Client
+
+    from plans.models import Plan
+
+    def plans_link_shown() -> bool:
+        client = Client()
+        client.force_login(get_user_model().objects.get(pk=users["viewer"].pk))
+        return 'href="/plans/"' in client.get("/dashboards/").content.decode()
+
+    assert not plans_link_shown()
+    user = get_user_model().objects.get(pk=users["viewer"].pk)
+    user.get_all_permissions()
+    fresh = get_user_model().objects.get(pk=user.pk)
+    with django_assert_num_queries(0):
+        assert fresh.get_all_permissions() == set()
+    planners = Group.objects.create(name="规划人员")
+    change_plan = Permission.objects.get(codename="change_plan", content_type__app_label=Plan._meta.app_label)
+    planners.permissions.add(change_plan)
+    user.groups.add(planners)
+    assert plans_link_shown()
+    planners.permissions.remove(change_plan)
+    assert not plans_link_shown()
