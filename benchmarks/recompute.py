@@ -935,7 +935,7 @@ def breakdown() -> list[tuple[str, float, tuple]]:
 
     def store():
         with transaction.atomic():
-            services._store(result, keys=inputs.items["key"].tolist())
+            services._store(result, keys=inputs.plan_indicator_ids)
 
     write, write_cpu, _ = timed(store)
     return [

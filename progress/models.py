@@ -33,10 +33,19 @@ class ProgressResult(models.Model):
         POOLED = "pooled", _("多园区汇总波动")
         INSUFFICIENT = "insufficient", _("数据不足以估计")
 
-    park = models.ForeignKey("parks.Park", on_delete=models.CASCADE, related_name="+")
-    plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="progress_results")
+    # Derived rows, written a million at a time by the recompute (progress.services._store): no foreign
+    # key constraints in the database (PostgreSQL checked three per row at commit: 8 of the 21 s of a
+    # first fill at 1,000 parks, issue 15). Django still deletes them with their park, plan or plan
+    # indicator (on_delete=CASCADE runs in the ORM), and the recompute writes only keys it has just
+    # read under the parks' locks. The park's own index would repeat the unique key's first column.
+    park = models.ForeignKey(
+        "parks.Park", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    plan = models.ForeignKey(
+        "plans.Plan", on_delete=models.CASCADE, related_name="progress_results", db_constraint=False
+    )
     plan_indicator = models.ForeignKey(
-        "plans.PlanIndicator", on_delete=models.CASCADE, related_name="progress_results"
+        "plans.PlanIndicator", on_delete=models.CASCADE, related_name="progress_results", db_constraint=False
     )
     year = models.PositiveSmallIntegerField(_("年份"))
     actual = models.FloatField(_("实际值"), null=True)

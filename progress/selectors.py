@@ -33,11 +33,12 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def read_frame(sql: str, params: Sequence, columns: list[str]) -> pd.DataFrame:
+def read_frame(sql: str, params: Sequence, columns: list[str], dtypes: dict | None = None) -> pd.DataFrame:
     """Run a query and return its rows as a DataFrame with ``columns``.
 
     On PostgreSQL the rows stream through ``COPY … TO STDOUT`` (the fastest way out of the server);
-    elsewhere through the cursor. Numeric columns arrive as float64.
+    elsewhere through the cursor. Numeric columns arrive as float64, unless ``dtypes`` names theirs
+    ("Int64" reads a nullable 64-bit integer exactly, where a float64 would round it).
     """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -46,12 +47,13 @@ def read_frame(sql: str, params: Sequence, columns: list[str]) -> pd.DataFrame:
             cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buffer)
             buffer.seek(0)
             if buffer.getvalue() == "":
-                return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
-            return pd.read_csv(buffer, header=None, names=columns, keep_default_na=True)
+                empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+                return empty.astype(dtypes) if dtypes else empty
+            return pd.read_csv(buffer, header=None, names=columns, keep_default_na=True, dtype=dtypes)
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     frame = pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
-    return frame
+    return frame.astype(dtypes) if dtypes else frame
 
 
 def _in_clause(column: str, ids: Iterable[int]) -> tuple[str, list[int]]:

@@ -290,17 +290,13 @@ def _store(result: pd.DataFrame, *, keys: list[int] | None) -> int:
         where = f"plan_indicator_id IN ({', '.join(['%s'] * len(keys))})" if keys else "1 = 0"
         params = list(keys)
     stored = read_frame(
-        # As text: a 64-bit hash must not pass through a float on its way (2^53 is exact, 2^63 is not).
-        f"SELECT id, park_id, plan_id, plan_indicator_id, year, CAST(fingerprint AS TEXT) FROM {table} "
-        f"WHERE {where}",
+        f"SELECT id, park_id, plan_id, plan_indicator_id, year, fingerprint FROM {table} WHERE {where}",
         params,
         ["id", *KEY_COLUMNS, "fingerprint"],
+        # Read as integers: a 64-bit hash must not pass through a float (2^53 is exact, 2^63 is not).
+        dtypes={**dict.fromkeys(["id", *KEY_COLUMNS], "int64"), "fingerprint": "Int64"},
     )
     result = result.assign(fingerprint=_fingerprints(result))
-    stored = stored.astype(dict.fromkeys(["id", *KEY_COLUMNS], "int64"))
-    stored["fingerprint"] = pd.array(
-        [None if pd.isna(v) else int(v) for v in stored["fingerprint"].astype(object)], dtype="Int64"
-    )
     # A left merge keeps ``result``'s row order, so the mask below lines up with it.
     current = result.merge(stored, on=KEY_COLUMNS, how="left", suffixes=("", "_stored"))
     differs = (current["fingerprint"] != current["fingerprint_stored"]).fillna(True).astype(bool)

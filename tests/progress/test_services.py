@@ -314,3 +314,24 @@ def test_rows_of_a_new_plan_are_stored_whatever_their_sort_order():
     row = ProgressResult.objects.get(plan=plan, year=2020)
     assert (row.actual, row.status) == (110, "achieved")
     assert ProgressResult.objects.filter(plan__code="yuxi-13th-fyp").count() == 12
+
+
+def test_results_go_with_their_plan_indicator_plan_and_park(yuxi):
+    """The results table has no foreign key constraints in the database (issue 15: a first fill checked
+    three per row); Django's cascade still deletes a result with what it belongs to."""
+    from plans.models import Plan
+
+    services.progress_recompute(park_ids=[yuxi.pk])
+    pi = PlanIndicator.objects.filter(plan__park=yuxi, progress_results__isnull=False).first()
+    assert ProgressResult.objects.filter(plan_indicator=pi).exists()
+    pi.delete()
+    assert not ProgressResult.objects.filter(plan_indicator_id=pi.pk).exists()
+    plan = Plan.objects.filter(park=yuxi, progress_results__isnull=False).first()
+    plan.delete()
+    assert not ProgressResult.objects.filter(plan_id=plan.pk).exists()
+    kept = ProgressResult.objects.filter(park=yuxi).first()  # the other plan's
+    assert kept is not None
+    park = Park.objects.create(code="cascade-test", name_zh="级联测试园区", province="云南省")
+    ProgressResult.objects.filter(pk=kept.pk).update(park=park)
+    park.delete()
+    assert not ProgressResult.objects.filter(pk=kept.pk).exists()
