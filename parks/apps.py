@@ -17,7 +17,8 @@ def _connect_token_cache() -> None:
     from django.contrib.auth.models import Group
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from parks.authentication import forget_all_tokens, forget_token
+    from parks.authentication import forget_token
+    from parks.grants_cache import forget_all_grants
     from parks.models import ApiToken, ParkRole, RegionScope
 
     def token_changed(sender, instance, raw=False, **kwargs):
@@ -27,11 +28,11 @@ def _connect_token_cache() -> None:
     def user_changed(sender, raw=False, update_fields=None, **kwargs):
         if raw or (update_fields is not None and set(update_fields) <= {"last_login"}):
             return  # a sign-in stamps last_login: nothing a token's request depends on
-        forget_all_tokens()
+        forget_all_grants()
 
     def grants_changed(sender, action=None, **kwargs):
         if action is None or action.startswith("post_"):
-            forget_all_tokens()
+            forget_all_grants()
 
     User = get_user_model()
     uid = "parktrack-token-cache"

@@ -14,7 +14,7 @@ Token lookups are cached (issue 15): a presented token's user and token row are 
 the secret), so a client that calls again within that time costs no token query. The entry is never
 trusted past the token's expiry, and it is dropped at once (now and again on commit) when the token is
 saved or deleted (revoked), and every entry when a user, a group, their permissions, a role or a region
-scope changes (a new generation of the token cache: ``forget_all_tokens``); signals in
+scope changes (a new generation: ``parks.grants_cache.forget_all_grants``); signals in
 ``parks.apps``. Without a shared cache, another process may accept a revoked token for up to
 ``API_TOKEN_CACHE_SECONDS``; production runs with Redis.
 """
@@ -33,15 +33,7 @@ from knox.settings import knox_settings
 from knox.signals import token_expired
 from rest_framework import exceptions
 
-from parks.grants_cache import (
-    GENERATION_KEY,
-    cache_seconds,
-    cached_for_user,
-    forget_all_grants,
-    generation,
-    now_and_on_commit,
-    safely,
-)
+from parks.grants_cache import cache_seconds, cached_for_user, current_entry, keep, now_and_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -55,12 +47,6 @@ def forget_token(digest: str) -> None:
     now_and_on_commit(lambda: cache.delete(_token_key(digest)), "drop a token")
 
 
-def forget_all_tokens() -> None:
-    """Drop every cached lookup (a user, a group, a permission, a role or a region scope changed): a new
-    generation, so each token, permission set and grant is read from the database again."""
-    forget_all_grants()
-
-
 class TokenAuthentication(KnoxTokenAuthentication):
     def authenticate_credentials(self, token: bytes):
         try:
@@ -68,25 +54,19 @@ class TokenAuthentication(KnoxTokenAuthentication):
         except (UnicodeDecodeError, TypeError, binascii.Error):
             raise exceptions.AuthenticationFailed() from None
         seconds = 0 if knox_settings.AUTO_REFRESH else cache_seconds()  # a refreshed row changes
-        key, current, found = _token_key(digest), None, {}
+        key, current, entry = _token_key(digest), None, None
         if seconds:
-            try:
-                found = cache.get_many([key, GENERATION_KEY])
-                current = generation(found)
-            except Exception:
-                logger.warning("the token cache is unavailable", exc_info=True)
-                seconds = 0
-        entry = found.get(key)
-        if entry is not None and entry[0] == current:
-            _generation_seen, user, auth_token = entry
+            current, entry = current_entry(key)
+        if entry is not None:
+            user, auth_token = entry
             if auth_token.expiry > timezone.now() and user.is_active:
                 auth_token.user = user
                 return user, auth_token
         user, auth_token = super().authenticate_credentials(token)  # refuses expired and inactive
-        if seconds:
+        if current is not None:
             left = int((auth_token.expiry - timezone.now()).total_seconds())
             if left > 0:
-                safely(lambda: cache.set(key, (current, user, auth_token), min(seconds, left)), "keep")
+                keep(key, current, (user, auth_token), min(seconds, left))
         return user, auth_token
 
     def _cleanup_token(self, auth_token) -> bool:

@@ -21,7 +21,6 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "auth:token:generation"
-_MISSING = object()
 
 
 def cache_seconds() -> int:
@@ -57,6 +56,24 @@ def generation(found: dict) -> str:
     return value
 
 
+def current_entry(key: str) -> tuple[str | None, object]:
+    """(the current generation, the value kept under ``key`` in it, or None): one round trip of the
+    cache. (None, None) when the cache is unavailable: nothing is to be kept either."""
+    try:
+        found = cache.get_many([key, GENERATION_KEY])
+        current = generation(found)
+    except Exception:
+        logger.warning("the token cache is unavailable", exc_info=True)
+        return None, None
+    entry = found.get(key)
+    return current, (entry[1] if entry is not None and entry[0] == current else None)
+
+
+def keep(key: str, current: str, value, seconds: int) -> None:
+    """Keep ``value`` under ``key`` for the generation ``current`` (what ``current_entry`` read)."""
+    safely(lambda: cache.set(key, (current, value), seconds), "keep")
+
+
 def cached_for_user(kind: str, user_pk: int, build):
     """``build()`` (what the user ``user_pk`` holds: ``kind`` "perms" or "grants"), kept under the
     current generation: one round trip of the cache when it is there. The generation is read before
@@ -65,15 +82,9 @@ def cached_for_user(kind: str, user_pk: int, build):
     if not seconds:
         return build()
     key = f"auth:{kind}:{user_pk}"
-    try:
-        found = cache.get_many([key, GENERATION_KEY])
-        current = generation(found)
-    except Exception:
-        logger.warning("the token cache is unavailable", exc_info=True)
-        return build()
-    entry = found.get(key)
-    if entry is not None and entry[0] == current:
-        return entry[1]
-    value = build()
-    safely(lambda: cache.set(key, (current, value), seconds), "keep")
+    current, value = current_entry(key)
+    if value is None:
+        value = build()
+        if current is not None:
+            keep(key, current, value, seconds)
     return value
